@@ -9,6 +9,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 
 use super::tree::{Multi, Node, Scalar, Value};
 use super::{DecodeError, DecodeErrorKind as K, MAX_DEPTH, module_by_name};
+use super::values::is_yang_identifier;
 
 /// Parses a JSON document whose top level is one module-qualified member.
 pub(super) fn decode(bytes: &[u8]) -> Result<Node, DecodeError> {
@@ -62,6 +63,9 @@ impl<'de> Visitor<'de> for TopSeed<'_> {
             return Err(self.ctx.fail(&format!("/{key}"), K::Malformed, "top-level member must be module-qualified"));
         };
         let path = format!("/{key}");
+        if !is_yang_identifier(name) {
+            return Err(self.ctx.fail(&path, K::Malformed, "member name is not a YANG identifier"));
+        }
         let module = module_by_name(prefix).ok_or_else(|| {
             self.ctx.fail::<A::Error>(&path, K::UnknownNamespace, format!("unknown module \"{prefix}\""))
         })?;
@@ -220,6 +224,9 @@ fn read_children<'de, A: MapAccess<'de>>(
             }
             None => (parent_module, key.clone()),
         };
+        if !is_yang_identifier(&name) {
+            return Err(ctx.fail(&child_path, K::Malformed, "member name is not a YANG identifier"));
+        }
         if !seen.insert((module, name.clone())) {
             return Err(ctx.fail(&child_path, K::Malformed, "duplicate member"));
         }
@@ -300,4 +307,21 @@ fn write_value(out: &mut String, node: &Node) {
 fn push_json_string(out: &mut String, s: &str) {
     // serde_json's escaping of a &str cannot fail.
     out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\"")));
+}
+
+#[cfg(test)]
+mod identifier_tests {
+    use crate::codec::{DecodeErrorKind, Encoding, decode_document};
+
+    /// Fuzz regression (fuzz/regressions/yang_json/colon-in-member-name.json): a member named
+    /// `m:a:b` was accepted with local name `a:b`, which the XML writer turned into a prefixed name.
+    #[test]
+    fn member_names_must_be_yang_identifiers() {
+        let json = include_bytes!("../../../../fuzz/regressions/yang_json/colon-in-member-name.json");
+        let err = decode_document(Encoding::Json, json).expect_err("refused");
+        assert_eq!(err.kind, DecodeErrorKind::Malformed);
+        for bad in [r#"{"ietf-restconf:errors":{"a b":1}}"#, r#"{"ietf-restconf:9errors":{}}"#] {
+            assert!(decode_document(Encoding::Json, bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
 }

@@ -1,7 +1,10 @@
 //! The generic YANG data tree both encodings decode into and encode from.
 
 /// One data node: a leaf (or leaf-list entry) with a scalar, or an inner node with children.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Equality compares module, name and value only: `multi` is a hint of the source encoding
+/// (XML cannot mark list entries), not part of the data.
+#[derive(Debug, Clone)]
 pub struct Node {
     /// Module the node belongs to (its JSON prefix / XML namespace).
     pub module: &'static str,
@@ -11,6 +14,12 @@ pub struct Node {
     pub value: Value,
     /// Whether this node is an entry of a list or leaf-list (a JSON array member).
     pub multi: Multi,
+}
+
+impl PartialEq for Node {
+    fn eq(&self, other: &Self) -> bool {
+        self.module == other.module && self.name == other.name && self.value == other.value
+    }
 }
 
 /// Multiplicity as the source encoding told it.
@@ -25,12 +34,44 @@ pub enum Multi {
 }
 
 /// The content of a node.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Equality is modulo what the encodings cannot tell apart in schema-less (anydata) content:
+/// scalars compare by their lexical form (`1` and `"1"`, `[null]` and `""`), and an empty
+/// inner node equals an empty leaf (XML writes both as `<x/>`).
+#[derive(Debug, Clone)]
 pub enum Value {
     /// A leaf value.
     Leaf(Scalar),
     /// A container or list entry.
     Inner(Vec<Node>),
+}
+
+impl Value {
+    fn lexical(&self) -> Option<std::borrow::Cow<'_, str>> {
+        use std::borrow::Cow;
+        match self {
+            Value::Inner(children) if children.is_empty() => Some(Cow::Borrowed("")),
+            Value::Inner(_) => None,
+            Value::Leaf(Scalar::Text(t) | Scalar::Number(t)) => Some(Cow::Borrowed(t)),
+            Value::Leaf(Scalar::Bool(b)) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            Value::Leaf(Scalar::Empty) => Some(Cow::Borrowed("")),
+            Value::Leaf(Scalar::Identity(m, n) | Scalar::Qualified { identity: (m, n), .. }) => {
+                Some(Cow::Owned(format!("{m}:{n}")))
+            }
+        }
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Inner(a), Value::Inner(b)) => a == b,
+            _ => match (self.lexical(), other.lexical()) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            },
+        }
+    }
 }
 
 /// A leaf value as encoded.

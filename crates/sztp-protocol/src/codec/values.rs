@@ -14,6 +14,13 @@ const B64: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// Decodes a YANG `binary` value (RFC 4648 base64; ASCII whitespace ignored).
+/// Whether `name` is a YANG identifier (RFC 7950 §6.2): `[A-Za-z_][A-Za-z0-9_.-]*`.
+pub(crate) fn is_yang_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
 pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     B64.decode(compact.as_bytes()).ok()

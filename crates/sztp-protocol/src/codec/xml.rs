@@ -8,6 +8,7 @@ use quick_xml::name::{QName, ResolveResult};
 
 use super::tree::{Multi, Node, Scalar, Value};
 use super::{DecodeError, DecodeErrorKind as K, MAX_DEPTH, module_by_name, module_by_namespace};
+use super::values::is_yang_identifier;
 
 struct Open {
     module: &'static str,
@@ -33,6 +34,9 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Node, DecodeError> {
                 let is_empty = matches!(event, Event::Empty(_));
                 let local = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                 let path = format!("{}/{}", path_of(&stack), local);
+                if !is_yang_identifier(&local) {
+                    return Err(DecodeError::new(path, K::Malformed, "element name is not a YANG identifier"));
+                }
                 if root.is_some() {
                     return Err(DecodeError::new(path, K::Malformed, "content after the document element"));
                 }

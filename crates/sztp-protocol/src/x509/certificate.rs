@@ -20,6 +20,19 @@ pub const ID_AT_SERIAL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("
 pub const ID_AT_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 const ID_CE_AUTHORITY_KEY_IDENTIFIER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
 
+/// One subjectAltName entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AltName {
+    /// dNSName.
+    Dns(String),
+    /// uniformResourceIdentifier.
+    Uri(String),
+    /// rfc822Name.
+    Email(String),
+    /// iPAddress octets (4 or 16).
+    Ip(Vec<u8>),
+}
+
 /// An X.509 certificate: the decoded structure plus the exact DER it was decoded from.
 #[derive(Clone)]
 pub struct Certificate {
@@ -157,6 +170,25 @@ impl Certificate {
             Ok(Some(aki)) => aki.extn_value == idevid_issuer || aki.key_identifier.as_deref() == Some(idevid_issuer),
             _ => false,
         }
+    }
+
+    /// The subjectAltName entries of the kinds device identities use (dNSName, URI, rfc822Name,
+    /// iPAddress); other kinds are skipped.
+    pub fn subject_alt_names(&self) -> Result<Vec<AltName>, X509Error> {
+        use x509_cert::ext::pkix::SubjectAltName;
+        use x509_cert::ext::pkix::name::GeneralName;
+        let Some(san) = self.extension::<SubjectAltName>("subjectAltName")? else { return Ok(Vec::new()) };
+        Ok(san
+            .0
+            .iter()
+            .filter_map(|n| match n {
+                GeneralName::DnsName(v) => Some(AltName::Dns(v.to_string())),
+                GeneralName::UniformResourceIdentifier(v) => Some(AltName::Uri(v.to_string())),
+                GeneralName::Rfc822Name(v) => Some(AltName::Email(v.to_string())),
+                GeneralName::IpAddress(v) => Some(AltName::Ip(v.as_bytes().to_vec())),
+                _ => None,
+            })
+            .collect())
     }
 
     /// The keyUsage extension, if present.

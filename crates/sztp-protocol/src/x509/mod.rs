@@ -9,7 +9,7 @@ pub(crate) mod signature;
 pub(crate) mod tlv;
 
 pub use certificate::{
-    AuthorityKeyId, Certificate, ID_AT_COMMON_NAME, ID_AT_SERIAL_NUMBER, load_certificates, pem_blocks,
+    AltName, AuthorityKeyId, Certificate, ID_AT_COMMON_NAME, ID_AT_SERIAL_NUMBER, load_certificates, pem_blocks,
 };
 pub(crate) use certificate::{rfc3339, to_offset as to_offset_time};
 pub use crl::{Crl, RevocationMode, check_revocation};
