@@ -1,3 +1,18 @@
-//! Storage interface with SQLite, PostgreSQL and MySQL/MariaDB backends and migrations.
-//!
-//! Not built yet: this crate is a skeleton that fixes the workspace layout and its dependency rules.
+//! Persistence for sztp: record types, portable migrations and one async [`Store`] over sea-orm.
+//! SQLite (file or memory) by default; PostgreSQL and MySQL/MariaDB behind the `postgres` and
+//! `mysql` features, which run the same schema, queries and conformance suite.
+
+mod b64;
+mod codec;
+mod connect;
+mod entity;
+mod error;
+mod migration;
+mod model;
+mod ops;
+mod store;
+
+pub use codec::MAX_PAGE_SIZE;
+pub use error::{Result, StoreError};
+pub use model::*;
+pub use store::{OpenOptions, Store};

@@ -1,0 +1,7 @@
+//! sea-orm entities, one per table; columns mirror the migrations (timestamps in microseconds).
+// The derive macros emit `pub` items; they stay private to this crate.
+#![allow(unreachable_pub)]
+
+pub(crate) mod config;
+pub(crate) mod logs;
+pub(crate) mod pki;

@@ -1,0 +1,116 @@
+//! Schema migrations in Rust (sea-orm-migration), one code path for SQLite, PostgreSQL and MySQL.
+//! Never edit a released migration; add a new one. The schema version is the number applied.
+
+mod initial_config;
+mod initial_logs;
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+/// All migrations, in order.
+pub(crate) struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(Initial)]
+    }
+}
+
+/// Migration 1: every table of the first release and the default tenant.
+struct Initial;
+
+impl MigrationName for Initial {
+    fn name(&self) -> &str {
+        "m0001_initial_schema"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Initial {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        initial_config::up(m).await?;
+        initial_logs::up(m).await
+    }
+
+    /// A half-applied schema on SQLite or PostgreSQL rolls back instead of staying behind.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// A text column that may exceed 64 KiB: LONGTEXT on MySQL, TEXT elsewhere.
+fn long_text(b: DbBackend, col: impl IntoIden, null: bool) -> ColumnDef {
+    let mut c = ColumnDef::new(col);
+    match b {
+        DbBackend::MySql => c.custom(Alias::new("longtext")),
+        _ => c.text(),
+    };
+    nullable(c, null)
+}
+
+/// A binary column that may exceed 64 KiB: LONGBLOB on MySQL, BYTEA on PostgreSQL, BLOB on SQLite.
+fn long_blob(b: DbBackend, col: impl IntoIden, null: bool) -> ColumnDef {
+    let mut c = ColumnDef::new(col);
+    match b {
+        DbBackend::MySql => c.custom(Alias::new("longblob")),
+        _ => c.blob(),
+    };
+    nullable(c, null)
+}
+
+/// A name or serial number: VARCHAR(255) so it can be part of a unique index everywhere.
+fn name(col: impl IntoIden, null: bool) -> ColumnDef {
+    let mut c = ColumnDef::new(col);
+    c.string_len(255);
+    nullable(c, null)
+}
+
+/// A short VARCHAR.
+fn short(col: impl IntoIden, len: u32, null: bool) -> ColumnDef {
+    let mut c = ColumnDef::new(col);
+    c.string_len(len);
+    nullable(c, null)
+}
+
+fn nullable(mut c: ColumnDef, null: bool) -> ColumnDef {
+    if null {
+        c.null();
+    } else {
+        c.not_null();
+    }
+    c
+}
+
+/// The auto-increment BIGINT primary key every table has.
+fn id(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col).big_integer().not_null().auto_increment().primary_key().take()
+}
+
+/// A named UNIQUE constraint inside CREATE TABLE.
+fn unique(name: &str, table: impl IntoIden, cols: &[DynIden]) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(name).table(table).unique();
+    for c in cols {
+        i.col(c.clone());
+    }
+    i
+}
+
+/// A plain index, created after its table.
+fn index(name: &str, table: impl IntoIden, cols: &[DynIden]) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(name).table(table);
+    for c in cols {
+        i.col(c.clone());
+    }
+    i
+}
+
+/// Creates a table; on MySQL as InnoDB/utf8mb4 with binary collation, so that names compare
+/// byte-wise (case-sensitive) as they do on SQLite and PostgreSQL.
+async fn create_table(m: &SchemaManager<'_>, mut t: TableCreateStatement) -> Result<(), DbErr> {
+    if m.get_database_backend() == DbBackend::MySql {
+        t.engine("InnoDB").character_set("utf8mb4").collate("utf8mb4_bin");
+    }
+    m.create_table(t).await
+}

@@ -1,0 +1,74 @@
+//! Listener endpoints: where the server listens, with which TLS settings and APIs.
+
+use serde::{Deserialize, Serialize};
+
+use super::TenantId;
+
+/// One listening socket of the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// Unique name (system-wide).
+    pub name: String,
+    /// The tenant that owns it (the default tenant for system endpoints).
+    #[serde(default)]
+    pub tenant_id: TenantId,
+    /// IP literal to bind, v4 or v6.
+    pub address: String,
+    /// TCP port (0 lets the OS choose, for tests).
+    pub port: u16,
+    /// TLS settings; `None` means plain HTTP.
+    #[serde(default)]
+    pub tls: Option<EndpointTls>,
+    /// APIs served: "rfc8572", "native", "tenant", "ca-api", "files", "metrics".
+    #[serde(default)]
+    pub apis: Vec<String>,
+    /// Address clients use to reach it, when different (NAT, load balancer).
+    #[serde(default)]
+    pub external_address: Option<String>,
+    /// Whether the server listens on it.
+    #[serde(default = "super::yes")]
+    pub enabled: bool,
+}
+
+/// TLS settings of an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointTls {
+    /// Keystore name of the server's private key.
+    pub server_key: String,
+    /// Server certificate chain in PEM, leaf first.
+    pub cert_chain_pem: String,
+    /// Whether clients must present a certificate.
+    #[serde(default)]
+    pub client_auth: ClientAuth,
+    /// Trust bag that verifies client certificates, if any.
+    #[serde(default)]
+    pub client_trust_bag: Option<String>,
+    /// Lowest TLS version accepted.
+    #[serde(default)]
+    pub min_version: TlsVersion,
+}
+
+/// Client-certificate policy of a TLS endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientAuth {
+    /// No client certificate is requested.
+    None,
+    /// A client certificate is requested but not required.
+    #[default]
+    Optional,
+    /// A valid client certificate is required.
+    Required,
+}
+
+/// Lowest TLS protocol version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum TlsVersion {
+    /// TLS 1.2 and 1.3.
+    #[default]
+    #[serde(rename = "tls1.2", alias = "tls12")]
+    Tls12,
+    /// TLS 1.3 only.
+    #[serde(rename = "tls1.3", alias = "tls13")]
+    Tls13,
+}

@@ -1,0 +1,261 @@
+//! Southbound bookkeeping: one transaction per request writes the log, device status, progress and
+//! an outbox event; plus the paged readers of those tables.
+
+use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use time::OffsetDateTime;
+
+use super::clip;
+use crate::codec::{MAX_NAME_LEN, from_json, from_micros, from_opt_micros, micros, page_limit, to_json, to_u16};
+use crate::entity::logs::{bootstrap_log, device_status, outbox, progress};
+use crate::error::{Result, db_err};
+use crate::model::{BootstrapEvent, DeviceStatus, LogEntry, LogQuery, ProgressReport, TenantId};
+use crate::store::Store;
+
+/// Progress type that starts a new bootstrap and clears the previous outcome.
+const INITIATED: &str = "bootstrap-initiated";
+/// Progress type that marks success.
+const COMPLETE: &str = "bootstrap-complete";
+
+/// What one event does to the device's status row.
+struct StatusChange {
+    attempts: i64,
+    stage: Option<String>,
+    last_error: Option<String>,
+    completed: bool,
+    restart: bool,
+}
+
+fn status_change(ev: &BootstrapEvent) -> StatusChange {
+    let ptype = ev.progress.as_ref().map(|p| p.progress_type.as_str());
+    let last_error = if ev.status >= 400 {
+        Some(ev.outcome.clone())
+    } else {
+        ev.progress.as_ref().filter(|p| p.progress_type.ends_with("-error")).map(|p| match &p.message {
+            Some(m) => format!("{}: {m}", p.progress_type),
+            None => p.progress_type.clone(),
+        })
+    };
+    StatusChange {
+        attempts: i64::from(ev.operation == BootstrapEvent::GET_BOOTSTRAPPING_DATA),
+        stage: ptype.map(|t| clip(t, MAX_NAME_LEN)),
+        last_error,
+        completed: ptype == Some(COMPLETE),
+        restart: ptype == Some(INITIATED),
+    }
+}
+
+fn entry_from_row(row: bootstrap_log::Model) -> Result<LogEntry> {
+    Ok(LogEntry {
+        id: row.id,
+        time: from_micros(row.time, "log entry")?,
+        serial: row.serial,
+        source: row.source,
+        operation: row.operation,
+        status: to_u16(row.status, "log status")?,
+        outcome: row.outcome,
+        progress_type: row.progress_type,
+        message: row.message,
+        detail: row.detail.as_deref().map(|d| from_json(d, "log detail")).transpose()?,
+    })
+}
+
+fn status_from_row(row: device_status::Model) -> Result<DeviceStatus> {
+    Ok(DeviceStatus {
+        serial: row.serial,
+        first_seen: from_opt_micros(row.first_seen, "first seen")?,
+        last_seen: from_opt_micros(row.last_seen, "last seen")?,
+        attempts: row.attempts,
+        stage: row.stage,
+        last_error: row.last_error,
+        completed_at: from_opt_micros(row.completed_at, "completion")?,
+    })
+}
+
+impl Store {
+    /// Records one southbound request durably, in ONE transaction: a bootstrapping-log row; for a
+    /// known serial number, the device status upsert and the progress report; and a "bootstrap"
+    /// outbox event. Returns after the commit.
+    pub async fn record_bootstrap(&self, ev: &BootstrapEvent) -> Result<()> {
+        let time = micros(ev.time);
+        let serial = ev.serial.as_deref().map(|s| clip(s, MAX_NAME_LEN));
+        let progress_type = ev.progress.as_ref().map(|p| clip(&p.progress_type, MAX_NAME_LEN));
+        let txn = self.inner.db.begin().await.map_err(db_err)?;
+        let log = bootstrap_log::ActiveModel {
+            tenant_id: Set(ev.tenant.0),
+            time: Set(time),
+            serial: Set(serial.clone()),
+            source: Set(clip(&ev.source, MAX_NAME_LEN)),
+            operation: Set(clip(&ev.operation, 64)),
+            status: Set(i32::from(ev.status)),
+            outcome: Set(ev.outcome.clone()),
+            progress_type: Set(progress_type.clone()),
+            message: Set(ev.progress.as_ref().and_then(|p| p.message.clone())),
+            detail: Set(ev.detail.as_ref().map(|d| to_json(d, "log detail")).transpose()?),
+            ..Default::default()
+        };
+        let log_id = bootstrap_log::Entity::insert(log).exec(&txn).await.map_err(db_err)?.last_insert_id;
+
+        if let Some(serial) = &serial {
+            let change = status_change(ev);
+            let row = device_status::ActiveModel {
+                tenant_id: Set(ev.tenant.0),
+                serial: Set(serial.clone()),
+                first_seen: Set(Some(time)),
+                last_seen: Set(Some(time)),
+                attempts: Set(change.attempts),
+                stage: Set(change.stage.clone()),
+                last_error: Set(change.last_error.clone()),
+                completed_at: Set(change.completed.then_some(time)),
+                ..Default::default()
+            };
+            use device_status::Column as C;
+            let mut on_conflict = OnConflict::columns([C::TenantId, C::Serial]);
+            on_conflict.update_column(C::LastSeen);
+            if change.attempts != 0 {
+                on_conflict.value(C::Attempts, Expr::col((device_status::Entity, C::Attempts)).add(change.attempts));
+            }
+            if change.stage.is_some() {
+                on_conflict.update_column(C::Stage);
+            }
+            if change.last_error.is_some() || change.restart {
+                on_conflict.update_column(C::LastError);
+            }
+            if change.completed || change.restart {
+                on_conflict.update_column(C::CompletedAt);
+            }
+            device_status::Entity::insert(row)
+                .on_conflict(on_conflict)
+                .exec_without_returning(&txn)
+                .await
+                .map_err(db_err)?;
+
+            if let (Some(p), Some(progress_type)) = (&ev.progress, progress_type) {
+                let row = progress::ActiveModel {
+                    tenant_id: Set(ev.tenant.0),
+                    serial: Set(serial.clone()),
+                    time: Set(time),
+                    log_id: Set(log_id),
+                    progress_type: Set(progress_type),
+                    message: Set(p.message.clone()),
+                    ssh_host_keys: Set(p.ssh_host_keys.as_ref().map(|k| to_json(k, "SSH host keys")).transpose()?),
+                    // Stored as a JSON list of base64 strings, inside the blob column.
+                    trust_anchor_certs: Set(encode_cert_list(&p.trust_anchor_certs)?),
+                    ..Default::default()
+                };
+                progress::Entity::insert(row).exec_without_returning(&txn).await.map_err(db_err)?;
+            }
+        }
+
+        let mut payload = serde_json::to_value(ev).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+        if let Some(obj) = payload.as_object_mut() {
+            obj.insert("log_id".into(), log_id.into());
+        }
+        let event = outbox::ActiveModel {
+            tenant_id: Set(ev.tenant.0),
+            time: Set(time),
+            topic: Set("bootstrap".into()),
+            payload: Set(to_json(&payload, "event payload")?),
+            delivered_at: Set(None),
+            ..Default::default()
+        };
+        outbox::Entity::insert(event).exec_without_returning(&txn).await.map_err(db_err)?;
+        txn.commit().await.map_err(db_err)
+    }
+
+    /// A page of the bootstrapping log, ordered by time (then id).
+    pub async fn bootstrap_log(&self, tenant: TenantId, q: &LogQuery) -> Result<Vec<LogEntry>> {
+        use bootstrap_log::Column as C;
+        let mut sel = bootstrap_log::Entity::find().filter(C::TenantId.eq(tenant.0));
+        if let Some(serial) = &q.serial {
+            sel = sel.filter(C::Serial.eq(serial.as_str()));
+        }
+        if let Some(since) = q.since {
+            sel = sel.filter(C::Time.gte(micros(since)));
+        }
+        if let Some(until) = q.until {
+            sel = sel.filter(C::Time.lt(micros(until)));
+        }
+        sel = if q.descending {
+            sel.order_by_desc(C::Time).order_by_desc(C::Id)
+        } else {
+            sel.order_by_asc(C::Time).order_by_asc(C::Id)
+        };
+        let rows = sel.limit(page_limit(q.limit)).offset(q.offset).all(&self.inner.db).await.map_err(db_err)?;
+        rows.into_iter().map(entry_from_row).collect()
+    }
+
+    /// The status of one device, if it has ever been seen.
+    pub async fn device_status(&self, tenant: TenantId, serial: &str) -> Result<Option<DeviceStatus>> {
+        let row = device_status::Entity::find()
+            .filter(device_status::Column::TenantId.eq(tenant.0))
+            .filter(device_status::Column::Serial.eq(serial))
+            .one(&self.inner.db)
+            .await
+            .map_err(db_err)?;
+        row.map(status_from_row).transpose()
+    }
+
+    /// A page of device statuses, by serial number.
+    pub async fn list_device_status(&self, tenant: TenantId, limit: u64, offset: u64) -> Result<Vec<DeviceStatus>> {
+        let rows = device_status::Entity::find()
+            .filter(device_status::Column::TenantId.eq(tenant.0))
+            .order_by_asc(device_status::Column::Serial)
+            .limit(page_limit(limit))
+            .offset(offset)
+            .all(&self.inner.db)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter().map(status_from_row).collect()
+    }
+
+    /// The progress reports of one device, oldest first (at most [`crate::MAX_PAGE_SIZE`]).
+    pub async fn progress_reports(
+        &self,
+        tenant: TenantId,
+        serial: &str,
+    ) -> Result<Vec<(OffsetDateTime, ProgressReport)>> {
+        let rows = progress::Entity::find()
+            .filter(progress::Column::TenantId.eq(tenant.0))
+            .filter(progress::Column::Serial.eq(serial))
+            .order_by_asc(progress::Column::Time)
+            .order_by_asc(progress::Column::Id)
+            .limit(crate::MAX_PAGE_SIZE)
+            .all(&self.inner.db)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|r| {
+                let report = ProgressReport {
+                    progress_type: r.progress_type,
+                    message: r.message,
+                    ssh_host_keys: r.ssh_host_keys.as_deref().map(|k| from_json(k, "SSH host keys")).transpose()?,
+                    trust_anchor_certs: decode_cert_list(r.trust_anchor_certs.as_deref())?,
+                };
+                Ok((from_micros(r.time, "progress report")?, report))
+            })
+            .collect()
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+struct CertList(#[serde(with = "crate::b64::bytes_list")] Vec<Vec<u8>>);
+
+fn encode_cert_list(certs: &[Vec<u8>]) -> Result<Option<Vec<u8>>> {
+    if certs.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_vec(&CertList(certs.to_vec()))
+        .map(Some)
+        .map_err(|e| crate::StoreError::Invalid(format!("trust anchor certificates: {e}")))
+}
+
+fn decode_cert_list(blob: Option<&[u8]>) -> Result<Vec<Vec<u8>>> {
+    match blob {
+        None => Ok(Vec::new()),
+        Some(b) => serde_json::from_slice::<CertList>(b)
+            .map(|l| l.0)
+            .map_err(|e| crate::StoreError::Database(format!("stored trust anchor certificates: {e}"))),
+    }
+}

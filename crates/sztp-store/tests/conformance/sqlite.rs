@@ -1,0 +1,55 @@
+//! SQLite-only cases: URL handling, file creation, reopening, in-memory lifetime.
+
+use sztp_store::*;
+
+use crate::fixtures::{device, device_type};
+
+#[cfg(not(any(feature = "postgres", feature = "mysql")))]
+#[tokio::test]
+async fn server_database_urls_are_refused_until_supported() {
+    for url in ["postgres://u:secret@db/sztp", "postgresql://db/sztp", "mysql://db/sztp", "mariadb://db/sztp"] {
+        let err = Store::open(url, &OpenOptions::default()).await.unwrap_err();
+        assert!(matches!(err, StoreError::UnsupportedBackend(_)), "{url}: {err}");
+        let text = err.to_string();
+        assert!(text.contains("later release") && text.contains("sqlite://") && !text.contains("secret"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_database_urls_are_bad() {
+    for url in ["ftp://x/y", "sztp.db", "", "sqlite://"] {
+        let err = Store::open(url, &OpenOptions::default()).await.unwrap_err();
+        assert!(matches!(err, StoreError::BadUrl(_)), "{url}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn a_file_database_is_created_and_reopened_without_rerunning_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let url = format!("sqlite://{}", path.display());
+    let options = OpenOptions { db_ca_cert: Some("/etc/ca.pem".into()), ..OpenOptions::default() };
+    let store = Store::open(&url, &options).await.unwrap();
+    assert!(path.exists());
+    assert_eq!(store.options(), &options);
+    let version = store.schema_version().await.unwrap();
+    store.put_device_type(TenantId::DEFAULT, &device_type("switch")).await.unwrap();
+    store.put_device(TenantId::DEFAULT, &device("SN-1", "switch")).await.unwrap();
+    store.create_tenant("acme").await.unwrap();
+    store.close().await.unwrap();
+
+    let again = Store::open(&url, &OpenOptions::default()).await.unwrap();
+    assert_eq!(again.schema_version().await.unwrap(), version);
+    assert_eq!(again.list_tenants().await.unwrap().len(), 2);
+    assert_eq!(again.get_device(TenantId::DEFAULT, "SN-1").await.unwrap(), Some(device("SN-1", "switch")));
+}
+
+#[tokio::test]
+async fn a_memory_database_outlives_idle_periods_and_clones() {
+    let store = Store::open("sqlite::memory:", &OpenOptions::default()).await.unwrap();
+    store.create_tenant("acme").await.unwrap();
+    let clone = store.clone();
+    drop(store);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(clone.tenant_by_name("acme").await.unwrap().is_some());
+}
