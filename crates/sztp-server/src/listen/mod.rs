@@ -1,0 +1,101 @@
+//! HTTP and HTTPS listeners, one per configured endpoint: TLS (rustls, aws-lc-rs) with optional
+//! client certificates, HTTP/1.1 and HTTP/2, live reconfiguration and graceful draining.
+//!
+//! [`Listeners::apply`] makes the running set of endpoints equal a list of [`EndpointSpec`]s; the
+//! axum router of each endpoint comes from a [`RouterFactory`]. Every request carries a
+//! [`PeerInfo`] in its extensions (and axum's `ConnectInfo<SocketAddr>`).
+
+mod client_cert;
+mod connection;
+mod der;
+mod endpoint;
+mod listeners;
+pub mod signals;
+mod tls;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use listeners::Listeners;
+pub use signals::{Signal, Signals, wait_for_signal};
+pub use tls::{ClientAuth, TlsMin, TlsSettings, install_default_crypto_provider};
+
+/// One listening endpoint as configured: compared with `==` to detect changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointSpec {
+    /// Unique name of the endpoint; results and logs refer to it.
+    pub name: String,
+    /// Address to listen on; port 0 picks a free port. `[::]` is dual-stack or IPv6-only as the
+    /// operating system's default says (Linux: `net.ipv6.bindv6only`, normally dual-stack).
+    pub addr: SocketAddr,
+    /// TLS settings, or `None` for plain HTTP.
+    pub tls: Option<TlsSettings>,
+    /// The APIs served here (interpreted by the [`RouterFactory`], not by this module).
+    pub apis: Vec<String>,
+}
+
+/// What the accept loop knows about a request's connection; inserted into every request's
+/// extensions.
+#[derive(Debug, Clone)]
+pub struct PeerInfo {
+    /// The client's address (IPv4-mapped IPv6 addresses are given as IPv4).
+    pub remote: SocketAddr,
+    /// The local address the connection was accepted on (same form as `remote`).
+    pub local: SocketAddr,
+    /// Name of the endpoint that accepted the connection.
+    pub endpoint: Arc<str>,
+    /// Whether the connection is TLS.
+    pub tls: bool,
+    /// The client certificate chain as presented (DER, leaf first). Only possession of the leaf's
+    /// key was checked: the chain is NOT path-validated, the application must do that.
+    pub client_chain: Option<Arc<Vec<Vec<u8>>>>,
+}
+
+/// Builds the axum router of an endpoint; called whenever an endpoint starts or its spec changes.
+pub type RouterFactory = Arc<dyn Fn(&EndpointSpec) -> axum::Router + Send + Sync>;
+
+/// Why an endpoint could not be brought up.
+#[derive(Debug, thiserror::Error)]
+pub enum ListenError {
+    /// The address could not be bound (in use, not local, no permission).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address that was asked for.
+        addr: SocketAddr,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TLS settings are unusable (bad key, key not matching the certificate, empty chain).
+    #[error("invalid TLS settings: {0}")]
+    Tls(String),
+    /// The spec itself is unusable (for example a name used twice in one `apply`).
+    #[error("invalid endpoint: {0}")]
+    Invalid(String),
+}
+
+/// Timeouts and caps of every endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenLimits {
+    /// Time a client has to complete the TLS handshake.
+    pub tls_handshake_timeout: Duration,
+    /// Time a client has to send a complete request head (also bounds idle HTTP/1 keep-alive and
+    /// the wait for a connection's first request).
+    pub header_read_timeout: Duration,
+    /// Most connections open at once per endpoint; further clients wait in the kernel backlog.
+    pub max_connections: usize,
+    /// How long connections of a removed or reconfigured endpoint may drain before being closed.
+    pub drain_timeout: Duration,
+}
+
+impl Default for ListenLimits {
+    fn default() -> Self {
+        ListenLimits {
+            tls_handshake_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+            drain_timeout: Duration::from_secs(30),
+        }
+    }
+}
