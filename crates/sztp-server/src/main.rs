@@ -1,8 +1,53 @@
-//! `sztp-server` binary entry point; the real program is not built yet.
+//! `sztp-server`: parse the command line, start the server (or the quickstart), serve until
+//! SIGTERM/SIGINT. Any start-up failure is one line on stderr and exit status 1.
 
-use std::process::ExitCode;
+use clap::Parser;
+use sztp_server::cli::{Cli, Command};
+use sztp_server::quickstart::Quickstart;
+use sztp_server::server::{Server, ServerOptions};
+use sztp_store::OpenOptions;
 
-fn main() -> ExitCode {
-    eprintln!("sztp-server {}: not implemented yet (see README.md, status table)", env!("CARGO_PKG_VERSION"));
-    ExitCode::from(2)
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    sztp_server::telemetry::init(cli.debug);
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sztp-server: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let open = OpenOptions { db_ca_cert: cli.db_cacert, db_client_cert: cli.db_cert, db_client_key: cli.db_key };
+    let mut options = ServerOptions {
+        database_url: cli.database_url,
+        open,
+        key_file: cli.key_file,
+        default_addr: cli.default_addr,
+        default_port: cli.default_port,
+    };
+    let mut demo = None;
+    if let Some(Command::Quickstart { dir, devices, nbi_port, sbi_port }) = cli.command {
+        let quickstart = Quickstart { dir, devices, nbi_port, sbi_port };
+        let demo = demo.insert(quickstart);
+        if demo.prepare().await? {
+            eprintln!("sztp-server: created the quickstart demo in {}", demo.dir.display());
+        }
+        options.database_url = demo.database_url();
+        options.key_file = Some(demo.dir.join("key"));
+        eprintln!("sztp-server: see {} for how to bootstrap SN-0001 by hand", demo.dir.join("README.txt").display());
+    }
+    let server = Server::start(options).await?;
+    let sbi = server.bound().into_iter().find(|(name, _)| name == "sbi");
+    if let (Some(demo), Some((_, addr))) = (demo.as_mut().filter(|d| d.sbi_port == 0), sbi) {
+        demo.retarget(server.app().store(), addr.port()).await?;
+    }
+    for (name, addr) in server.bound() {
+        eprintln!("sztp-server: endpoint {name} listening on {addr}");
+    }
+    server.run(std::future::pending()).await?;
+    Ok(())
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod pki;
+pub mod yanglint;
 
 pub use pki::{Issued, KeyAlg, TestCa, ca_params, idevid_params, not_after, not_before, params, pem, signer_params};
 pub use rcgen;

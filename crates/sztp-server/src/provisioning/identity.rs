@@ -1,0 +1,179 @@
+//! Device authentication (RFC 8572 §5.3, RFC 8040 §2.5): a TLS client certificate validated to
+//! the device type's IDevID anchors with the serial found by the type's rule, and/or HTTP Basic
+//! with serial and activation code. Both present: they must name the same serial.
+
+use sztp_protocol::x509::{Certificate, PathOptions, validate_path};
+use sztp_store::{Device, DeviceType, Store, StoreError, TenantId};
+use time::OffsetDateTime;
+
+use super::serial::extract_serial;
+use crate::password;
+
+/// Credentials a request carried.
+#[derive(Debug, Default)]
+pub struct Presented<'a> {
+    /// TLS client chain, DER, leaf first, as sent.
+    pub chain: Option<&'a [Vec<u8>]>,
+    /// HTTP Basic user and password.
+    pub basic: Option<(String, String)>,
+}
+
+/// A device that proved who it is.
+#[derive(Debug, Clone)]
+pub struct AuthenticatedDevice {
+    /// Its serial number (the RESTCONF username).
+    pub serial: String,
+    /// The device record.
+    pub device: Device,
+    /// Its device type.
+    pub device_type: DeviceType,
+    /// The validated client certificate, if one was used.
+    pub client_cert: Option<Certificate>,
+}
+
+/// Why authentication failed. The device only ever sees one 401; this is for the logs.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthFailure {
+    /// Neither a client certificate nor HTTP Basic.
+    #[error("no credentials (neither a client certificate nor HTTP Basic)")]
+    NoCredentials,
+    /// No such device, or it is disabled.
+    #[error("unknown or disabled device \"{0}\"")]
+    UnknownDevice(String),
+    /// Activation code wrong or not set.
+    #[error("wrong activation code for \"{0}\"")]
+    BadPassword(String),
+    /// The certificate chain does not validate to any device type's anchors.
+    #[error("client certificate rejected: {0}")]
+    BadCertificate(String),
+    /// Certificate and Basic name different devices.
+    #[error("client certificate names \"{cert}\" but HTTP Basic names \"{basic}\"")]
+    SerialMismatch {
+        /// Serial in the certificate.
+        cert: String,
+        /// Basic user name.
+        basic: String,
+    },
+    /// The store failed; not the device's fault.
+    #[error("storage error: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl AuthFailure {
+    /// The serial the device claimed, for the log (unverified).
+    pub fn claimed_serial(&self) -> Option<&str> {
+        match self {
+            AuthFailure::UnknownDevice(s) | AuthFailure::BadPassword(s) => Some(s),
+            AuthFailure::SerialMismatch { basic, .. } => Some(basic),
+            _ => None,
+        }
+    }
+}
+
+/// Authenticates the device behind `presented` within `tenant`.
+pub async fn authenticate(
+    store: &Store,
+    tenant: TenantId,
+    presented: &Presented<'_>,
+    now: OffsetDateTime,
+) -> Result<AuthenticatedDevice, AuthFailure> {
+    let chain = match presented.chain {
+        Some(ders) if !ders.is_empty() => Some(parse_chain(ders)?),
+        _ => None,
+    };
+    match (&presented.basic, chain) {
+        (None, None) => Err(AuthFailure::NoCredentials),
+        (Some((user, pass)), chain) => {
+            let Some((device, device_type)) = store.device_with_type(tenant, user).await? else {
+                password::burn_time(pass);
+                return Err(AuthFailure::UnknownDevice(user.clone()));
+            };
+            if !device.enabled {
+                password::burn_time(pass);
+                return Err(AuthFailure::UnknownDevice(user.clone()));
+            }
+            let Some(hash) = device.activation_code_hash.as_deref() else {
+                password::burn_time(pass);
+                return Err(AuthFailure::BadPassword(user.clone()));
+            };
+            if !password::verify(pass, hash) {
+                return Err(AuthFailure::BadPassword(user.clone()));
+            }
+            let client_cert = match chain {
+                None => None,
+                Some((leaf, rest)) => {
+                    validate_for_type(store, tenant, &device_type, &leaf, &rest, now).await?;
+                    let cert_serial = extract_serial(&leaf, &device_type.serial_rule).unwrap_or_default();
+                    if &cert_serial != user {
+                        return Err(AuthFailure::SerialMismatch { cert: cert_serial, basic: user.clone() });
+                    }
+                    Some(leaf)
+                }
+            };
+            Ok(AuthenticatedDevice { serial: user.clone(), device, device_type, client_cert })
+        }
+        (None, Some((leaf, rest))) => {
+            let mut reasons = Vec::new();
+            for device_type in store.list_device_types(tenant).await? {
+                if device_type.trust_bag.is_none() {
+                    continue;
+                }
+                if let Err(e) = validate_for_type(store, tenant, &device_type, &leaf, &rest, now).await {
+                    reasons.push(format!("{}: {e}", device_type.name));
+                    continue;
+                }
+                let Some(serial) = extract_serial(&leaf, &device_type.serial_rule) else {
+                    reasons.push(format!("{}: no serial number found by the type's rule", device_type.name));
+                    continue;
+                };
+                match store.device_with_type(tenant, &serial).await? {
+                    Some((device, dt)) if device.enabled && dt.name == device_type.name => {
+                        return Ok(AuthenticatedDevice { serial, device, device_type: dt, client_cert: Some(leaf) });
+                    }
+                    _ => return Err(AuthFailure::UnknownDevice(serial)),
+                }
+            }
+            if reasons.is_empty() {
+                reasons.push("no device type has IDevID trust anchors".into());
+            }
+            Err(AuthFailure::BadCertificate(reasons.join("; ")))
+        }
+    }
+}
+
+fn parse_chain(ders: &[Vec<u8>]) -> Result<(Certificate, Vec<Certificate>), AuthFailure> {
+    let mut certs = ders
+        .iter()
+        .map(|d| Certificate::from_der(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AuthFailure::BadCertificate(e.to_string()))?
+        .into_iter();
+    let leaf = certs.next().ok_or_else(|| AuthFailure::BadCertificate("empty chain".into()))?;
+    Ok((leaf, certs.collect()))
+}
+
+async fn validate_for_type(
+    store: &Store,
+    tenant: TenantId,
+    device_type: &DeviceType,
+    leaf: &Certificate,
+    intermediates: &[Certificate],
+    now: OffsetDateTime,
+) -> Result<(), AuthFailure> {
+    let Some(bag_name) = device_type.trust_bag.as_deref() else {
+        return Err(AuthFailure::BadCertificate(format!(
+            "device type \"{}\" has no IDevID trust anchors",
+            device_type.name
+        )));
+    };
+    let bag = store.get_trust_bag(tenant, bag_name).await?.ok_or_else(|| {
+        AuthFailure::BadCertificate(format!(
+            "trust bag \"{bag_name}\" of device type \"{}\" does not exist",
+            device_type.name
+        ))
+    })?;
+    let anchors = bag.certificates_der.iter().filter_map(|d| Certificate::from_der(d).ok()).collect::<Vec<_>>();
+    let options = PathOptions { time: Some(now), allow_sha1: device_type.allow_sha1, ..PathOptions::default() };
+    validate_path(leaf, intermediates, &anchors, &options).map_err(|e| AuthFailure::BadCertificate(e.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! Loading what signed data needs for one device: its voucher, its owner certificate chain and
+//! the owner's signing key (opened from the keystore).
+
+use sztp_protocol::cms::signer::Signer;
+use sztp_protocol::x509::load_certificates;
+use sztp_store::{StoredVoucher, TenantId};
+
+use super::conveyed::{BuildError, SigningMaterial, trust_anchor_cms};
+use super::identity::AuthenticatedDevice;
+use super::keys;
+use crate::state::AppState;
+
+/// The pieces of signed data that exist for a device, before the key is opened.
+#[derive(Debug, Clone)]
+pub struct Available {
+    /// Name of the owner certificate (device's, else its type's).
+    pub owner_certificate: String,
+    /// The stored voucher.
+    pub voucher: StoredVoucher,
+}
+
+/// Finds the owner certificate name and voucher of a device; `None` when either is missing.
+pub async fn available(
+    app: &AppState,
+    tenant: TenantId,
+    device: &AuthenticatedDevice,
+) -> Result<Option<Available>, sztp_store::StoreError> {
+    let Some(owner) = device.device.owner_certificate.clone().or_else(|| device.device_type.owner_certificate.clone())
+    else {
+        return Ok(None);
+    };
+    let Some(voucher) = app.store().get_voucher(tenant, &device.serial).await? else { return Ok(None) };
+    Ok(Some(Available { owner_certificate: owner, voucher }))
+}
+
+/// Opens the owner key and builds the signer and the two companion artifacts.
+pub async fn load(app: &AppState, tenant: TenantId, available: &Available) -> Result<SigningMaterial, LoadError> {
+    let store = app.store();
+    let owner = store.get_owner_certificate(tenant, &available.owner_certificate).await?.ok_or_else(|| {
+        BuildError::MissingSigningMaterial(format!(
+            "owner certificate \"{}\" does not exist",
+            available.owner_certificate
+        ))
+    })?;
+    let stored_key = store.get_key(tenant, &owner.key).await?.ok_or_else(|| {
+        BuildError::MissingSigningMaterial(format!(
+            "key \"{}\" of owner certificate \"{}\" does not exist",
+            owner.key, owner.name
+        ))
+    })?;
+    let pkcs8 = keys::open(app.kek(), tenant, &stored_key)
+        .map_err(|e| BuildError::MissingSigningMaterial(format!("key \"{}\" cannot be opened: {e}", owner.key)))?;
+    let chain = load_certificates(owner.cert_chain_pem.as_bytes())
+        .map_err(|e| BuildError::BadConfiguration(format!("owner certificate \"{}\": {e}", owner.name)))?;
+    let signer = Signer::new(&pkcs8, chain)?;
+    Ok(SigningMaterial {
+        signer,
+        owner_certificate: trust_anchor_cms(&owner.cert_chain_pem)?,
+        ownership_voucher: available.voucher.cms_der.clone(),
+    })
+}
+
+/// Why signing material could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Configuration problem.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// Storage failure.
+    #[error("storage: {0}")]
+    Store(#[from] sztp_store::StoreError),
+}
+
+impl From<sztp_protocol::cms::CmsError> for LoadError {
+    fn from(e: sztp_protocol::cms::CmsError) -> Self {
+        LoadError::Build(BuildError::Cms(e))
+    }
+}

@@ -1,0 +1,196 @@
+//! RFC 8040 wire rules shared by every RESTCONF API: media types, content negotiation (406/415),
+//! body limits (413) and `ietf-restconf:errors` replies in the encoding the client speaks.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::YangDocument;
+use sztp_protocol::model::restconf_errors::{ErrorTag, ErrorType, RestconfError, RestconfErrors};
+
+/// `application/yang-data+json`.
+pub const YANG_JSON: &str = "application/yang-data+json";
+/// `application/yang-data+xml`.
+pub const YANG_XML: &str = "application/yang-data+xml";
+
+/// The media type of an encoding.
+pub fn media_type(encoding: Encoding) -> &'static str {
+    match encoding {
+        Encoding::Json => YANG_JSON,
+        Encoding::Xml => YANG_XML,
+    }
+}
+
+/// The encoding of a request body from its Content-Type. `Ok(None)`: no Content-Type.
+/// `application/json` and `application/xml` are accepted as synonyms for clients that send them.
+pub fn request_encoding(headers: &HeaderMap) -> Result<Option<Encoding>, String> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else { return Ok(None) };
+    let text = value.to_str().map_err(|_| "Content-Type is not ASCII".to_owned())?;
+    let essence = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match essence.as_str() {
+        YANG_JSON | "application/json" => Ok(Some(Encoding::Json)),
+        YANG_XML | "application/xml" | "text/xml" => Ok(Some(Encoding::Xml)),
+        _ => Err(format!("unsupported Content-Type \"{essence}\"; use {YANG_JSON} or {YANG_XML}")),
+    }
+}
+
+/// The reply encoding the `Accept` header allows, preferring the client's order and q-values;
+/// no Accept (or `*/*`) means `fallback`. `None`: nothing acceptable (406).
+pub fn negotiate(headers: &HeaderMap, fallback: Encoding) -> Option<Encoding> {
+    let mut candidates: Vec<(f32, usize, Encoding)> = Vec::new();
+    let mut saw_any = false;
+    for (index, range) in
+        headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).enumerate()
+    {
+        if range.trim().is_empty() {
+            continue;
+        }
+        saw_any = true;
+        let mut parts = range.split(';');
+        let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q =
+            parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        let encodings: &[Encoding] = match essence.as_str() {
+            YANG_JSON | "application/json" => &[Encoding::Json],
+            YANG_XML | "application/xml" | "text/xml" => &[Encoding::Xml],
+            "*/*" | "application/*" => {
+                if fallback == Encoding::Json {
+                    &[Encoding::Json, Encoding::Xml]
+                } else {
+                    &[Encoding::Xml, Encoding::Json]
+                }
+            }
+            _ => &[],
+        };
+        for (rank, e) in encodings.iter().enumerate() {
+            candidates.push((q, index * 2 + rank, *e));
+        }
+    }
+    if !saw_any {
+        return Some(fallback);
+    }
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    candidates.first().map(|c| c.2)
+}
+
+/// A RESTCONF error reply: status, one error, and the encoding to write it in.
+#[derive(Debug)]
+pub struct ErrorReply {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The error (boxed: replies travel in `Result`s).
+    pub error: Box<RestconfError>,
+    /// Body encoding.
+    pub encoding: Encoding,
+    /// Extra headers (e.g. `WWW-Authenticate`, `Allow`).
+    pub headers: HeaderMap,
+}
+
+impl ErrorReply {
+    /// An error whose status is the error-tag's RFC 8040 default.
+    pub fn new(encoding: Encoding, error_type: ErrorType, tag: ErrorTag, message: impl Into<String>) -> Self {
+        let status = StatusCode::from_u16(tag.default_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        ErrorReply {
+            status,
+            error: Box::new(RestconfError::new(error_type, tag, message)),
+            encoding,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// Overrides the status.
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: header::HeaderName, value: &'static str) -> Self {
+        self.headers.insert(name, HeaderValue::from_static(value));
+        self
+    }
+
+    /// 401 access-denied, the one answer for every authentication failure.
+    pub fn access_denied(encoding: Encoding) -> Self {
+        ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::AccessDenied, "access denied")
+            .with_status(StatusCode::UNAUTHORIZED)
+            .with_header(header::WWW_AUTHENTICATE, "Basic realm=\"sztp\", charset=\"UTF-8\"")
+    }
+}
+
+impl IntoResponse for ErrorReply {
+    fn into_response(self) -> Response {
+        let body = RestconfErrors::from(*self.error).encode(self.encoding);
+        let mut response = (self.status, [(header::CONTENT_TYPE, media_type(self.encoding))], body).into_response();
+        response.headers_mut().extend(self.headers);
+        response
+    }
+}
+
+/// A `200 OK` reply holding a YANG document.
+pub fn document_reply<T: YangDocument>(encoding: Encoding, doc: &T) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, media_type(encoding))], doc.encode(encoding)).into_response()
+}
+
+/// Reads a request body of at most `limit` bytes; a larger body is 413 too-big.
+pub async fn read_body(body: Body, limit: usize, encoding: Encoding) -> Result<Bytes, ErrorReply> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let too_big = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+            || e.to_string().contains("length limit");
+        if too_big {
+            ErrorReply::new(
+                encoding,
+                ErrorType::Transport,
+                ErrorTag::TooBig,
+                format!("request body exceeds {limit} bytes"),
+            )
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+        } else {
+            ErrorReply::new(
+                encoding,
+                ErrorType::Transport,
+                ErrorTag::MalformedMessage,
+                "could not read the request body",
+            )
+            .with_status(StatusCode::BAD_REQUEST)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_str(v).expect("header"));
+        h
+    }
+
+    #[test]
+    fn negotiation_follows_rfc8040() {
+        assert_eq!(negotiate(&HeaderMap::new(), Encoding::Json), Some(Encoding::Json));
+        assert_eq!(negotiate(&accept("*/*"), Encoding::Json), Some(Encoding::Json));
+        assert_eq!(negotiate(&accept(YANG_XML), Encoding::Json), Some(Encoding::Xml));
+        assert_eq!(
+            negotiate(&accept("application/yang-data+xml;q=0.5, application/yang-data+json"), Encoding::Xml),
+            Some(Encoding::Json)
+        );
+        assert_eq!(negotiate(&accept("text/html"), Encoding::Json), None);
+        assert_eq!(negotiate(&accept("application/yang-data+json;q=0"), Encoding::Json), None);
+        assert_eq!(negotiate(&accept("text/html, */*;q=0.1"), Encoding::Xml), Some(Encoding::Xml));
+    }
+
+    #[test]
+    fn content_types() {
+        let mut h = HeaderMap::new();
+        assert_eq!(request_encoding(&h), Ok(None));
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/yang-data+xml; charset=utf-8"));
+        assert_eq!(request_encoding(&h), Ok(Some(Encoding::Xml)));
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert!(request_encoding(&h).is_err());
+    }
+}

@@ -1,0 +1,196 @@
+//! The running server: opens the store and the key-encryption key, makes sure a fresh database
+//! has its first endpoint, binds every enabled endpoint, and rebinds when endpoints change
+//! (in this process, or on SIGHUP); stops on SIGTERM/SIGINT after draining.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use sztp_ca::KeyEncryptionKey;
+use sztp_store::{Endpoint, OpenOptions, Store, TenantId};
+use tracing::{info, warn};
+
+use crate::audit;
+use crate::bootstrap_api::{self, Southbound};
+use crate::endpoints::to_spec;
+use crate::listen::{EndpointSpec, Listeners, RouterFactory, Signal, Signals};
+use crate::state::AppState;
+
+/// How to start.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Database URL.
+    pub database_url: String,
+    /// TLS and credentials for reaching an RDBMS.
+    pub open: OpenOptions,
+    /// Key-encryption key file; default: `key` next to the SQLite file (or in the working
+    /// directory for other databases), created on first run.
+    pub key_file: Option<PathBuf>,
+    /// First endpoint of a fresh database.
+    pub default_addr: IpAddr,
+    /// Port of that endpoint.
+    pub default_port: u16,
+}
+
+/// A started server.
+pub struct Server {
+    app: AppState,
+    listeners: Listeners,
+    tenants: Arc<Mutex<HashMap<String, TenantId>>>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Database problem.
+    #[error("{0}")]
+    Store(#[from] sztp_store::StoreError),
+    /// Key-encryption key problem.
+    #[error("key-encryption key: {0}")]
+    Key(#[from] sztp_ca::CaError),
+    /// An endpoint could not be brought up.
+    #[error("endpoint \"{name}\": {reason}")]
+    Endpoint {
+        /// Endpoint name.
+        name: String,
+        /// Reason.
+        reason: String,
+    },
+}
+
+/// The key file's default place: next to a SQLite database file, else the working directory.
+pub fn default_key_file(database_url: &str) -> PathBuf {
+    let path = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"));
+    match path.map(|p| p.split('?').next().unwrap_or(p)) {
+        Some(p) if !p.is_empty() && !p.starts_with(":memory:") => {
+            let dir = std::path::Path::new(p).parent().map(PathBuf::from).unwrap_or_default();
+            dir.join("key")
+        }
+        _ => PathBuf::from("key"),
+    }
+}
+
+impl Server {
+    /// Opens everything and binds every enabled endpoint. Any endpoint failing to bind is a
+    /// start-up failure (a running server instead logs and keeps the others).
+    pub async fn start(options: ServerOptions) -> Result<Server, StartError> {
+        crate::listen::install_default_crypto_provider();
+        let store = Store::open(&options.database_url, &options.open).await?;
+        let key_file = options.key_file.clone().unwrap_or_else(|| default_key_file(&options.database_url));
+        let (kek, created) = KeyEncryptionKey::load_or_create(&key_file)?;
+        if created {
+            info!(path = %key_file.display(), "created a new key-encryption key; back it up with the database");
+        }
+        if store.list_endpoints().await?.is_empty() {
+            let endpoint = Endpoint {
+                name: "default".into(),
+                tenant_id: TenantId::DEFAULT,
+                address: options.default_addr.to_string(),
+                port: options.default_port,
+                tls: None,
+                apis: vec!["native".into()],
+                external_address: None,
+                enabled: true,
+            };
+            store.put_endpoint(&endpoint).await?;
+            info!(addr = %SocketAddr::new(options.default_addr, options.default_port), "fresh database: created the first endpoint");
+        }
+        let app = AppState::new(store, kek);
+        let tenants = Arc::new(Mutex::new(HashMap::new()));
+        let listeners = Listeners::new(router_factory(app.clone(), tenants.clone()));
+        let server = Server { app, listeners, tenants };
+        for (name, result) in server.reload().await? {
+            if let Err(reason) = result {
+                server.listeners.shutdown(Duration::from_secs(1)).await;
+                return Err(StartError::Endpoint { name, reason });
+            }
+        }
+        Ok(server)
+    }
+
+    /// The shared state (store, key).
+    pub fn app(&self) -> &AppState {
+        &self.app
+    }
+
+    /// Bound addresses by endpoint name.
+    pub fn bound(&self) -> Vec<(String, SocketAddr)> {
+        self.listeners.bound()
+    }
+
+    /// Re-reads the endpoints and makes the listeners match; returns each endpoint's result.
+    pub async fn reload(&self) -> Result<Vec<(String, Result<SocketAddr, String>)>, StartError> {
+        let endpoints = self.app.store().list_endpoints().await?;
+        let mut specs: Vec<EndpointSpec> = Vec::new();
+        let mut results = Vec::new();
+        for endpoint in endpoints.into_iter().filter(|e| e.enabled) {
+            match to_spec(&self.app, &endpoint).await {
+                Ok(spec) => {
+                    if let Ok(mut map) = self.tenants.lock() {
+                        map.insert(endpoint.name.clone(), endpoint.tenant_id);
+                    }
+                    specs.push(spec);
+                }
+                Err(reason) => results.push((endpoint.name.clone(), Err(reason))),
+            }
+        }
+        for (name, result) in self.listeners.apply(specs).await {
+            match &result {
+                Ok(addr) => info!(endpoint = %name, %addr, "listening"),
+                Err(e) => warn!(endpoint = %name, error = %e, "endpoint not started"),
+            }
+            results.push((name, result.map_err(|e| e.to_string())));
+        }
+        Ok(results)
+    }
+
+    /// Serves until SIGTERM/SIGINT (or `stop` resolves); SIGHUP and endpoint changes rebind.
+    pub async fn run(self, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+        let mut signals = Signals::new()?;
+        let mut changes = self.app.store().endpoint_changes();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                signal = signals.recv() => match signal {
+                    Signal::Hangup => {
+                        info!("SIGHUP: reloading endpoints and certificates");
+                        self.log_reload().await;
+                    }
+                    Signal::Terminate => break,
+                },
+                changed = changes.changed() => {
+                    if changed.is_err() { break; }
+                    info!("endpoint configuration changed: rebinding");
+                    self.log_reload().await;
+                }
+                () = &mut stop => break,
+            }
+        }
+        info!("shutting down: draining in-flight requests");
+        self.listeners.shutdown(Duration::from_secs(30)).await;
+        Ok(())
+    }
+
+    async fn log_reload(&self) {
+        if let Err(e) = self.reload().await {
+            warn!(error = %e, "reload failed; keeping the running endpoints");
+        }
+    }
+}
+
+fn router_factory(app: AppState, tenants: Arc<Mutex<HashMap<String, TenantId>>>) -> RouterFactory {
+    Arc::new(move |spec: &EndpointSpec| {
+        let tenant = tenants.lock().ok().and_then(|m| m.get(&spec.name).copied()).unwrap_or(TenantId::DEFAULT);
+        let endpoint: Arc<str> = Arc::from(spec.name.as_str());
+        let has = |api: &str| spec.apis.iter().any(|a| a == api);
+        let mut router = Router::new().route("/health", axum::routing::get(|| async { "ok\n" }));
+        if has("rfc8572") {
+            let state = Southbound { app: app.clone(), tenant, endpoint: endpoint.clone() };
+            router = router.merge(bootstrap_api::router(state, has("files")));
+        }
+        audit::layer(router, app.clone(), tenant, spec.apis.join(","))
+    })
+}

@@ -1,0 +1,137 @@
+//! A real `sztp-server` (library) on port 0 with a fresh quickstart database, and device-side
+//! helpers: HTTPS clients with an IDevID, RPC calls, and reading the demo's files.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use sztp_server::quickstart::Quickstart;
+use sztp_server::server::{Server, ServerOptions};
+use sztp_store::{OpenOptions, Store};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const GBD: &str = "/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data";
+pub const PROGRESS: &str = "/restconf/operations/ietf-sztp-bootstrap-server:report-progress";
+pub const JSON: &str = "application/yang-data+json";
+pub const XML: &str = "application/yang-data+xml";
+
+/// A running quickstart demo.
+pub struct Demo {
+    pub dir: TempDir,
+    pub sbi: SocketAddr,
+    pub nbi: SocketAddr,
+    pub store: Store,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Demo {
+    /// Creates a demo with `devices` devices and serves it on free ports.
+    pub async fn start(devices: u32) -> Demo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut demo = Quickstart { dir: dir.path().join("demo"), devices, nbi_port: 0, sbi_port: 0 };
+        assert!(demo.prepare().await.expect("quickstart"));
+        let options = ServerOptions {
+            database_url: demo.database_url(),
+            open: OpenOptions::default(),
+            key_file: Some(demo.dir.join("key")),
+            default_addr: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            default_port: 0,
+        };
+        let server = Server::start(options).await.expect("server starts");
+        let bound = server.bound();
+        let find = |n: &str| {
+            bound
+                .iter()
+                .find(|(name, _)| name == n)
+                .map(|(_, a)| *a)
+                .unwrap_or_else(|| panic!("{n} not bound: {bound:?}"))
+        };
+        let (sbi, nbi) = (find("sbi"), find("nbi"));
+        let store = server.app().store().clone();
+        demo.retarget(&store, sbi.port()).await.expect("retarget");
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async move {
+            let _ = rx.await;
+        }));
+        Demo { dir, sbi, nbi, store, stop: Some(tx), task: Some(task) }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("demo")
+    }
+
+    pub fn device_dir(&self, serial: &str) -> PathBuf {
+        self.path().join("devices").join(serial)
+    }
+
+    pub fn password(&self, serial: &str) -> String {
+        std::fs::read_to_string(self.device_dir(serial).join("password")).expect("password").trim().to_owned()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.sbi.port())
+    }
+
+    /// An HTTPS client trusting the demo's server CA, optionally presenting a device's IDevID.
+    pub fn client(&self, idevid_of: Option<&str>) -> reqwest::Client {
+        let root = std::fs::read(self.path().join("trust/server-ca.pem")).expect("server ca");
+        let anchor = reqwest::Certificate::from_pem(&root).expect("anchor");
+        let mut builder = reqwest::Client::builder().no_proxy().tls_certs_only([anchor]);
+        if let Some(serial) = idevid_of {
+            builder = builder.identity(identity(&self.device_dir(serial)));
+        }
+        builder.build().expect("client")
+    }
+
+    /// Stops the server (SIGTERM path: drain, then return).
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("join").expect("clean shutdown");
+        }
+    }
+}
+
+/// The reqwest identity of a quickstart device directory (chain then key).
+pub fn identity(device_dir: &Path) -> reqwest::Identity {
+    let mut pem = std::fs::read(device_dir.join("idevid.pem")).expect("chain");
+    pem.extend(std::fs::read(device_dir.join("idevid.key")).expect("key"));
+    reqwest::Identity::from_pem(&pem).expect("identity")
+}
+
+/// POSTs a body to an RPC with content type and accept headers.
+pub async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    basic: Option<(&str, &str)>,
+    content_type: Option<&str>,
+    accept: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> (u16, String, Vec<u8>) {
+    let mut req = client.post(url).body(body);
+    if let Some((u, p)) = basic {
+        req = req.basic_auth(u, Some(p));
+    }
+    if let Some(ct) = content_type {
+        req = req.header("content-type", ct);
+    }
+    if let Some(a) = accept {
+        req = req.header("accept", a);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    (status, ct, resp.bytes().await.expect("body").to_vec())
+}
+
+/// Runs yanglint on a document if yanglint exists (required under CI).
+pub fn yanglint_available() -> bool {
+    let found = std::process::Command::new("yanglint").arg("--version").output().is_ok();
+    assert!(found || std::env::var_os("CI").is_none(), "yanglint is required under CI");
+    found
+}
