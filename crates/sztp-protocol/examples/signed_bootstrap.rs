@@ -47,10 +47,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         configuration: Some(b"hostname demo-1\n".to_vec()),
         post_configuration_script: Some(b"#!/bin/sh\necho post\n".to_vec()),
     });
-    let owner_chain = vec![
-        Certificate::from_der(&pki.owner.cert_der)?,
-        Certificate::from_der(&pki.owner_ca.issued.cert_der)?,
-    ];
+    let owner_chain =
+        vec![Certificate::from_der(&pki.owner.cert_der)?, Certificate::from_der(&pki.owner_ca.issued.cert_der)?];
     let owner_signer = Signer::new(&pki.owner.key_pkcs8_der, owner_chain)?;
     let options = SignOptions { certificates: IncludeCertificates::None, signing_time: Some(now) };
     let conveyed = sign(ContentType::ConveyedInfoJson, &info.to_json(), &owner_signer, &options)?;
@@ -75,10 +73,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         nonce: None,
         last_renewal_date: None,
     };
-    let masa_chain = vec![
-        Certificate::from_der(&pki.masa.cert_der)?,
-        Certificate::from_der(&pki.manufacturer_ca.issued.cert_der)?,
-    ];
+    let masa_chain =
+        vec![Certificate::from_der(&pki.masa.cert_der)?, Certificate::from_der(&pki.manufacturer_ca.issued.cert_der)?];
     let masa = Signer::new(&pki.masa.key_pkcs8_der, masa_chain)?;
     let ownership_voucher = sign(ContentType::AnimaJsonVoucher, &voucher.to_json(), &masa, &SignOptions::default())?;
     println!("4. manufacturer signed the ownership voucher: {} bytes (.40)", ownership_voucher.len());
@@ -95,7 +91,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         let (inner_type, content) = decrypt(der, &idevid.cert_der, &idevid.key_pkcs8_der)?;
         Ok(signed_data_content_info(inner_type, &content)?)
     };
-    let (conveyed, owner_certificate, ownership_voucher) = (open(&conveyed_enc)?, open(&owner_enc)?, open(&voucher_enc)?);
+    let (conveyed, owner_certificate, ownership_voucher) =
+        (open(&conveyed_enc)?, open(&owner_enc)?, open(&voucher_enc)?);
     println!("6. device decrypted the artifacts with its IDevID key");
 
     let mut device = DeviceContext::new(SERIAL, vec![Certificate::from_der(&pki.manufacturer_root.issued.cert_der)?]);

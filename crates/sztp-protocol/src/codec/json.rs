@@ -8,8 +8,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::tree::{Multi, Node, Scalar, Value};
-use super::{DecodeError, DecodeErrorKind as K, MAX_DEPTH, module_by_name};
 use super::values::is_yang_identifier;
+use super::{DecodeError, DecodeErrorKind as K, MAX_DEPTH, module_by_name};
 
 /// Parses a JSON document whose top level is one module-qualified member.
 pub(super) fn decode(bytes: &[u8]) -> Result<Node, DecodeError> {

@@ -7,8 +7,8 @@ use quick_xml::events::Event;
 use quick_xml::name::{QName, ResolveResult};
 
 use super::tree::{Multi, Node, Scalar, Value};
-use super::{DecodeError, DecodeErrorKind as K, MAX_DEPTH, module_by_name, module_by_namespace};
 use super::values::is_yang_identifier;
+use super::{DecodeError, DecodeErrorKind as K, MAX_DEPTH, module_by_name, module_by_namespace};
 
 struct Open {
     module: &'static str,
