@@ -62,8 +62,32 @@ pub enum Command {
         /// Northbound (operator API, plain HTTP on 127.0.0.1) port.
         #[arg(long, default_value_t = 8080)]
         nbi_port: u16,
-        /// Southbound (devices, HTTPS on 127.0.0.1) port.
+        /// Southbound (devices, HTTPS on 127.0.0.1) port; 0 picks a free one.
         #[arg(long, default_value_t = 8443)]
         sbi_port: u16,
+        /// Compatibility profile of the demo devices (when the demo is created).
+        #[arg(long, value_enum, default_value_t = Profile::Rfc8572)]
+        profile: Profile,
     },
+}
+
+/// Compatibility profiles, as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// Plain RFC 8572.
+    Rfc8572,
+    /// The OPI sztp-agent: unsigned conveyed information only.
+    OpiAgent,
+    /// Cisco IOS-XE: signed JSON, RSA server certificate, SHA-1 device chains accepted.
+    CiscoIosxe,
+}
+
+impl From<Profile> for sztp_store::CompatProfile {
+    fn from(p: Profile) -> Self {
+        match p {
+            Profile::Rfc8572 => sztp_store::CompatProfile::Rfc8572,
+            Profile::OpiAgent => sztp_store::CompatProfile::OpiAgent,
+            Profile::CiscoIosxe => sztp_store::CompatProfile::CiscoIosXe,
+        }
+    }
 }

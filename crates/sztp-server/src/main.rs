@@ -30,8 +30,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         default_port: cli.default_port,
     };
     let mut demo = None;
-    if let Some(Command::Quickstart { dir, devices, nbi_port, sbi_port }) = cli.command {
-        let quickstart = Quickstart { dir, devices, nbi_port, sbi_port };
+    if let Some(Command::Quickstart { dir, devices, nbi_port, sbi_port, profile }) = cli.command {
+        let quickstart = Quickstart { dir, devices, nbi_port, sbi_port, profile: profile.into() };
         let demo = demo.insert(quickstart);
         if demo.prepare().await? {
             eprintln!("sztp-server: created the quickstart demo in {}", demo.dir.display());

@@ -34,6 +34,8 @@ pub struct Quickstart {
     pub nbi_port: u16,
     /// Southbound (HTTPS) port.
     pub sbi_port: u16,
+    /// Compatibility profile of the demo devices.
+    pub profile: CompatProfile,
 }
 
 const T: TenantId = TenantId::DEFAULT;
@@ -120,7 +122,11 @@ impl Quickstart {
 
         // Southbound TLS: its own root, an ECDSA server certificate for 127.0.0.1 and localhost.
         let server_root = CertificateAuthority::new_root("CN=Demo Server CA,O=Demo Owner", p256()?, 3650)?;
-        let sbi_key = p256()?;
+        // IOS-XE refuses ECDSA server certificates.
+        let sbi_key = match self.profile {
+            CompatProfile::CiscoIosXe => PrivateKey::generate(KeyAlgorithm::Rsa2048)?,
+            _ => p256()?,
+        };
         let sbi_profile = Profile::TlsServer {
             dns_names: vec!["localhost".into()],
             ip_addresses: vec![IpAddr::V4(Ipv4Addr::LOCALHOST), "::1".parse()?],
@@ -192,14 +198,18 @@ impl Quickstart {
                 &DeviceType {
                     name: "demo-device".into(),
                     trust_bag: Some("manufacturer".into()),
-                    allow_sha1: false,
+                    // Cisco SUDI chains are SHA-1-signed; the OPI agent only takes unsigned data.
+                    allow_sha1: self.profile == CompatProfile::CiscoIosXe,
                     serial_rule: SerialRule {
                         source: SerialSource::SubjectSerialNumber,
                         token_prefix: None,
                         regex: None,
                     },
-                    profile: CompatProfile::Rfc8572,
-                    signing: SigningPolicy::Signed,
+                    profile: self.profile,
+                    signing: match self.profile {
+                        CompatProfile::OpiAgent => SigningPolicy::Unsigned,
+                        _ => SigningPolicy::Signed,
+                    },
                     encrypt: false,
                     owner_certificate: Some("demo-owner".into()),
                     reporting_level: ReportingLevel::Verbose,
@@ -294,11 +304,32 @@ impl Quickstart {
     }
 
     fn readme(&self) -> String {
+        let (input, verify) = match self.profile {
+            CompatProfile::OpiAgent => (
+                r#"{"ietf-sztp-bootstrap-server:input":{"hw-model":"demo","os-name":"DemoOS","os-version":"0.9","nonce":""}}"#,
+                include_str!("quickstart_verify_unsigned.txt"),
+            ),
+            CompatProfile::Rfc8572 | CompatProfile::CiscoIosXe => (
+                r#"{"ietf-sztp-bootstrap-server:input":{"hw-model":"demo","os-name":"DemoOS","os-version":"0.9","signed-data-preferred":[null]}}"#,
+                include_str!("quickstart_verify_signed.txt"),
+            ),
+        };
         include_str!("quickstart_readme.txt")
+            .replace("{VERIFY}", verify)
+            .replace("{INPUT}", input)
+            .replace("{PROFILE}", profile_name(self.profile))
             .replace("{DIR}", &self.dir.display().to_string())
             .replace("{SBI}", &self.sbi_port.to_string())
             .replace("{NBI}", &self.nbi_port.to_string())
             .replace("{DEVICES}", &self.devices.to_string())
+    }
+}
+
+fn profile_name(profile: CompatProfile) -> &'static str {
+    match profile {
+        CompatProfile::Rfc8572 => "rfc8572",
+        CompatProfile::OpiAgent => "opi-agent",
+        CompatProfile::CiscoIosXe => "cisco-iosxe",
     }
 }
 

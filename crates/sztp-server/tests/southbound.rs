@@ -186,3 +186,44 @@ async fn progress_reports_are_stored_and_drive_device_status() {
     );
     demo.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_status_has_a_valid_restconf_errors_body() {
+    let demo = Demo::start(1).await;
+    let device = demo.client(Some("SN-0001"));
+    let anonymous = demo.client(None);
+    let gbd = demo.url(GBD);
+    let ok_input = r#"{"ietf-sztp-bootstrap-server:input":{}}"#;
+    let big = format!(r#"{{"ietf-sztp-bootstrap-server:input":{{"hw-model":"{}"}}}}"#, "x".repeat(300 * 1024));
+    let mut cases: Vec<(u16, (u16, String, Vec<u8>))> = vec![
+        (401, post(&anonymous, &gbd, None, Some(JSON), Some(JSON), ok_input).await),
+        (
+            400,
+            post(&device, &gbd, None, Some(JSON), Some(JSON), r#"{"ietf-sztp-bootstrap-server:input":{"bogus":1}}"#)
+                .await,
+        ),
+        (400, post(&device, &gbd, None, Some(XML), Some(XML), "<input").await),
+        (406, post(&device, &gbd, None, Some(JSON), Some("image/png"), ok_input).await),
+        (415, post(&device, &gbd, None, Some("text/csv"), Some(JSON), ok_input).await),
+        (413, post(&device, &gbd, None, Some(JSON), Some(JSON), big).await),
+        (
+            404,
+            post(&device, &demo.url("/restconf/operations/ietf-sztp-bootstrap-server:other"), None, None, None, "")
+                .await,
+        ),
+    ];
+    let resp = device.get(&gbd).send().await.unwrap();
+    let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
+    cases.push((405, (resp.status().as_u16(), ct, resp.bytes().await.unwrap().to_vec())));
+    let mut dt = demo.store.get_device_type(TenantId::DEFAULT, "demo-device").await.unwrap().unwrap();
+    dt.rules.clear();
+    demo.store.put_device_type(TenantId::DEFAULT, &dt).await.unwrap();
+    cases.push((404, post(&device, &gbd, None, Some(XML), Some(XML), "").await));
+    for (want, (status, ct, body)) in cases {
+        assert_eq!(status, want, "{}", String::from_utf8_lossy(&body));
+        let xml = ct == XML;
+        assert!(xml || ct == JSON, "{want}: content type {ct}");
+        yanglint(Schema::Errors, &body, xml).unwrap_or_else(|e| panic!("{want} body invalid: {e}"));
+    }
+    demo.stop().await;
+}

@@ -31,7 +31,13 @@ impl Demo {
     /// Creates a demo with `devices` devices and serves it on free ports.
     pub async fn start(devices: u32) -> Demo {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut demo = Quickstart { dir: dir.path().join("demo"), devices, nbi_port: 0, sbi_port: 0 };
+        let mut demo = Quickstart {
+            dir: dir.path().join("demo"),
+            devices,
+            nbi_port: 0,
+            sbi_port: 0,
+            profile: sztp_store::CompatProfile::Rfc8572,
+        };
         assert!(demo.prepare().await.expect("quickstart"));
         let options = ServerOptions {
             database_url: demo.database_url(),
