@@ -195,7 +195,7 @@ async fn every_error_status_has_a_valid_restconf_errors_body() {
     let gbd = demo.url(GBD);
     let ok_input = r#"{"ietf-sztp-bootstrap-server:input":{}}"#;
     let big = format!(r#"{{"ietf-sztp-bootstrap-server:input":{{"hw-model":"{}"}}}}"#, "x".repeat(300 * 1024));
-    let mut cases: Vec<(u16, (u16, String, Vec<u8>))> = vec![
+    let mut cases: Vec<(u16, support::Reply)> = vec![
         (401, post(&anonymous, &gbd, None, Some(JSON), Some(JSON), ok_input).await),
         (
             400,

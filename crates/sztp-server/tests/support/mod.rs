@@ -110,6 +110,9 @@ pub fn identity(device_dir: &Path) -> reqwest::Identity {
     reqwest::Identity::from_pem(&pem).expect("identity")
 }
 
+/// Status, content type and body of a reply.
+pub type Reply = (u16, String, Vec<u8>);
+
 /// POSTs a body to an RPC with content type and accept headers.
 pub async fn post(
     client: &reqwest::Client,
@@ -118,7 +121,7 @@ pub async fn post(
     content_type: Option<&str>,
     accept: Option<&str>,
     body: impl Into<reqwest::Body>,
-) -> (u16, String, Vec<u8>) {
+) -> Reply {
     let mut req = client.post(url).body(body);
     if let Some((u, p)) = basic {
         req = req.basic_auth(u, Some(p));
