@@ -191,6 +191,18 @@ fn router_factory(app: AppState, tenants: Arc<Mutex<HashMap<String, TenantId>>>)
             let state = Southbound { app: app.clone(), tenant, endpoint: endpoint.clone() };
             router = router.merge(bootstrap_api::router(state, has("files")));
         }
+        // The fallback goes in before the audit layer so unknown paths are audited too.
+        let router = router.fallback(not_found);
         audit::layer(router, app.clone(), tenant, spec.apis.join(","))
     })
+}
+
+async fn not_found(headers: axum::http::HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use sztp_protocol::codec::Encoding;
+    use sztp_protocol::model::restconf_errors::{ErrorTag, ErrorType};
+    let encoding = crate::restconf::negotiate(&headers, Encoding::Json).unwrap_or(Encoding::Json);
+    crate::restconf::ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::InvalidValue, "no such resource")
+        .with_status(axum::http::StatusCode::NOT_FOUND)
+        .into_response()
 }

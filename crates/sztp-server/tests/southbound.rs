@@ -212,6 +212,9 @@ async fn every_error_status_has_a_valid_restconf_errors_body() {
                 .await,
         ),
     ];
+    let resp = device.get(demo.url("/no/such/path")).send().await.unwrap();
+    let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
+    cases.push((404, (resp.status().as_u16(), ct, resp.bytes().await.unwrap().to_vec())));
     let resp = device.get(&gbd).send().await.unwrap();
     let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
     cases.push((405, (resp.status().as_u16(), ct, resp.bytes().await.unwrap().to_vec())));
