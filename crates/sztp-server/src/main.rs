@@ -14,7 +14,7 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sztp-server: {e:#}");
+            eprintln!("sztp-server: {e}");
             std::process::ExitCode::FAILURE
         }
     }
