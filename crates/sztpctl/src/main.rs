@@ -1,8 +1,18 @@
-//! `sztpctl` binary entry point; the operator CLI is not built yet.
+//! `sztpctl` binary entry point: parses the command line and maps errors to exit codes
+//! (0 success, 1 verification failure, 2 bad input or arguments).
 
 use std::process::ExitCode;
 
+use clap::Parser;
+use sztpctl::Cli;
+
 fn main() -> ExitCode {
-    eprintln!("sztpctl {}: not implemented yet (see README.md, status table)", env!("CARGO_PKG_VERSION"));
-    ExitCode::from(2)
+    let cli = Cli::parse();
+    match sztpctl::run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sztpctl: {}", e.one_line());
+            ExitCode::from(e.exit_code())
+        }
+    }
 }

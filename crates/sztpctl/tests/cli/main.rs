@@ -1,0 +1,5 @@
+//! Black-box tests of the `sztpctl` binary: one integration binary, one module per command group.
+
+mod cms;
+mod dhcp;
+mod helpers;
