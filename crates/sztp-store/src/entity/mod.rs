@@ -2,6 +2,7 @@
 // The derive macros emit `pub` items; they stay private to this crate.
 #![allow(unreachable_pub)]
 
+pub(crate) mod admin;
 pub(crate) mod config;
 pub(crate) mod logs;
 pub(crate) mod pki;

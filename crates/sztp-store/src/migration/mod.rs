@@ -1,6 +1,7 @@
 //! Schema migrations in Rust (sea-orm-migration), one code path for SQLite, PostgreSQL and MySQL.
 //! Never edit a released migration; add a new one. The schema version is the number applied.
 
+mod admins;
 mod initial_config;
 mod initial_logs;
 
@@ -12,7 +13,7 @@ pub(crate) struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial)]
+        vec![Box::new(Initial), Box::new(Administrators)]
     }
 }
 
@@ -33,6 +34,26 @@ impl MigrationTrait for Initial {
     }
 
     /// A half-applied schema on SQLite or PostgreSQL rolls back instead of staying behind.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// Migration 2: system-wide administrators and preferences.
+struct Administrators;
+
+impl MigrationName for Administrators {
+    fn name(&self) -> &str {
+        "m0002_administrators_and_preferences"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Administrators {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        admins::up(m).await
+    }
+
     fn use_transaction(&self) -> Option<bool> {
         Some(true)
     }

@@ -1,5 +1,6 @@
 //! Record types shared with the server and its REST API (serde; binary fields as base64 in JSON).
 
+mod admin;
 mod device;
 mod endpoint;
 mod log;
@@ -7,6 +8,7 @@ mod pki;
 mod response;
 mod tenant;
 
+pub use admin::*;
 pub use device::*;
 pub use endpoint::*;
 pub use log::*;

@@ -1,5 +1,6 @@
 //! `Store` methods, one module per area; all writes that belong together share one transaction.
 
+mod admins;
 mod audit;
 mod bootstrap;
 mod device_types;

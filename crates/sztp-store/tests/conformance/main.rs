@@ -2,6 +2,7 @@
 //! and MySQL/MariaDB with the `postgres`/`mysql` features and SZTP_TEST_*_URL set).
 #![allow(clippy::unwrap_used)]
 
+mod admins;
 mod config;
 mod devices;
 mod fixtures;
@@ -79,6 +80,11 @@ macro_rules! conformance {
     ($backend:ident, $open:path) => {
         mod $backend {
             conformance!(@cases $open;
+                admins::administrators_round_trip,
+                admins::unrestricted_administrators_are_counted_and_guarded,
+                admins::login_failures_lock_at_the_threshold,
+                admins::concurrent_login_failures_lock_exactly_once,
+                admins::preferences_have_defaults_and_round_trip,
                 config::default_tenant_exists,
                 config::tenant_names_are_unique,
                 config::endpoints_round_trip_and_notify_changes,

@@ -53,3 +53,31 @@ async fn a_memory_database_outlives_idle_periods_and_clones() {
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert!(clone.tenant_by_name("acme").await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn a_database_at_schema_1_is_migrated_to_schema_2_on_open() {
+    use sea_orm::ConnectionTrait as _;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let store = Store::open(&url, &OpenOptions::default()).await.unwrap();
+    store.put_device_type(TenantId::DEFAULT, &device_type("switch")).await.unwrap();
+    store.close().await.unwrap();
+
+    // Take the database back to what the first release left behind: m0001 only.
+    let raw = sea_orm::Database::connect(format!("{url}?mode=rw")).await.unwrap();
+    for sql in [
+        "DROP TABLE administrators",
+        "DROP TABLE preferences",
+        "DELETE FROM seaql_migrations WHERE version <> 'm0001_initial_schema'",
+    ] {
+        raw.execute_unprepared(sql).await.unwrap();
+    }
+    raw.close().await.unwrap();
+
+    let again = Store::open(&url, &OpenOptions::default()).await.unwrap();
+    assert_eq!(again.schema_version().await.unwrap(), 2);
+    assert_eq!(again.get_device_type(TenantId::DEFAULT, "switch").await.unwrap(), Some(device_type("switch")));
+    assert_eq!(again.get_preferences().await.unwrap(), Preferences::default());
+    assert!(again.list_administrators().await.unwrap().is_empty());
+    again.close().await.unwrap();
+}
