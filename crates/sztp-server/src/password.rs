@@ -26,6 +26,19 @@ pub fn verify(secret: &str, phc: &str) -> bool {
     }
 }
 
+/// [`verify`] on the blocking pool: argon2 takes tens of milliseconds of CPU, which must not
+/// stall the async workers serving other devices.
+pub async fn verify_blocking(secret: &str, phc: &str) -> bool {
+    let (secret, phc) = (secret.to_owned(), phc.to_owned());
+    tokio::task::spawn_blocking(move || verify(&secret, &phc)).await.unwrap_or(false)
+}
+
+/// [`burn_time`] on the blocking pool.
+pub async fn burn_time_blocking(secret: &str) {
+    let secret = secret.to_owned();
+    let _ = tokio::task::spawn_blocking(move || burn_time(&secret)).await;
+}
+
 /// Spends about the time of one verification, so an unknown user cannot be told from a wrong
 /// password by timing.
 pub fn burn_time(secret: &str) {

@@ -85,18 +85,18 @@ pub async fn authenticate(
         (None, None) => Err(AuthFailure::NoCredentials),
         (Some((user, pass)), chain) => {
             let Some((device, device_type)) = store.device_with_type(tenant, user).await? else {
-                password::burn_time(pass);
+                password::burn_time_blocking(pass).await;
                 return Err(AuthFailure::UnknownDevice(user.clone()));
             };
             if !device.enabled {
-                password::burn_time(pass);
+                password::burn_time_blocking(pass).await;
                 return Err(AuthFailure::UnknownDevice(user.clone()));
             }
             let Some(hash) = device.activation_code_hash.as_deref() else {
-                password::burn_time(pass);
+                password::burn_time_blocking(pass).await;
                 return Err(AuthFailure::BadPassword(user.clone()));
             };
-            if !password::verify(pass, hash) {
+            if !password::verify_blocking(pass, hash).await {
                 return Err(AuthFailure::BadPassword(user.clone()));
             }
             let client_cert = match chain {
