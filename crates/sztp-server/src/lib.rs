@@ -6,6 +6,7 @@ pub mod bootstrap_api;
 pub mod cli;
 pub mod endpoints;
 pub mod listen;
+pub mod northbound;
 pub mod password;
 pub mod provisioning;
 pub mod quickstart;

@@ -187,6 +187,9 @@ fn router_factory(app: AppState, tenants: Arc<Mutex<HashMap<String, TenantId>>>)
         let endpoint: Arc<str> = Arc::from(spec.name.as_str());
         let has = |api: &str| spec.apis.iter().any(|a| a == api);
         let mut router = Router::new().route("/health", axum::routing::get(|| async { "ok\n" }));
+        if has("native") {
+            router = router.merge(crate::northbound::router(app.clone()));
+        }
         if has("rfc8572") {
             let state = Southbound { app: app.clone(), tenant, endpoint: endpoint.clone() };
             router = router.merge(bootstrap_api::router(state, has("files")));

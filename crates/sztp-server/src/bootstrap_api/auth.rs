@@ -15,7 +15,7 @@ use crate::provisioning::identity::{AuthFailure, AuthenticatedDevice, Presented,
 use crate::restconf::ErrorReply;
 
 /// HTTP Basic credentials, if the request has well-formed ones.
-pub(super) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, rest) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {

@@ -1,7 +1,8 @@
 //! The southbound RFC 8572 API: RESTCONF root discovery, the two RPCs, and artifact downloads
 //! for devices. Every RPC authenticates the device first and is scoped to its serial.
 
-mod auth;
+pub(crate) mod auth;
+pub use auth::basic_credentials;
 mod discovery;
 mod files;
 mod get_bootstrapping_data;

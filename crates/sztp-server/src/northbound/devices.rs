@@ -1,0 +1,143 @@
+//! `tenants/tenant/devices/device`: RFC 7951 JSON of devices with their overrides, match rules
+//! and (read-only) status; the activation code is write-only and hashed on input.
+
+use serde_json::{Map, Value, json};
+use sztp_store::{Condition, Device, DeviceStatus, MatchField, MatchOp, MatchRule, ReportingLevel, SigningPolicy};
+
+use super::json::{FieldError, Fields, b64, rfc3339};
+
+/// RFC 7951 JSON of one device, with its status when known.
+pub fn to_json(d: &Device, status: Option<&DeviceStatus>) -> Value {
+    let mut o = Map::new();
+    o.insert("serial".into(), json!(d.serial));
+    o.insert("device-type".into(), json!(d.device_type));
+    if let Some(cert) = &d.idevid_cert_der {
+        o.insert("idevid-certificate".into(), json!(b64(cert)));
+    }
+    let mut overrides = Map::new();
+    if let Some(l) = d.reporting_level {
+        overrides.insert("reporting-level".into(), json!(enum_name(&l)));
+    }
+    if let Some(s) = d.signing {
+        overrides.insert("signing".into(), json!(enum_name(&s)));
+    }
+    if let Some(e) = d.encrypt {
+        overrides.insert("encrypt".into(), json!(e));
+    }
+    if let Some(oc) = &d.owner_certificate {
+        overrides.insert("owner-certificate".into(), json!(oc));
+    }
+    if !overrides.is_empty() {
+        o.insert("overrides".into(), Value::Object(overrides));
+    }
+    if !d.rules.is_empty() {
+        o.insert("match-rule".into(), Value::Array(d.rules.iter().enumerate().map(|(i, r)| rule_json(i, r)).collect()));
+    }
+    o.insert("enabled".into(), json!(d.enabled));
+    if let Some(s) = status {
+        let mut st = Map::new();
+        for (name, t) in [("first-seen", s.first_seen), ("last-seen", s.last_seen), ("completed-at", s.completed_at)] {
+            if let Some(t) = t {
+                st.insert(name.into(), json!(rfc3339(t)));
+            }
+        }
+        // uint64 is a JSON string in RFC 7951.
+        st.insert("attempts".into(), json!(s.attempts.to_string()));
+        if let Some(stage) = &s.stage {
+            st.insert("stage".into(), json!(stage));
+        }
+        if let Some(e) = &s.last_error {
+            st.insert("last-error".into(), json!(e));
+        }
+        o.insert("status".into(), Value::Object(st));
+    }
+    Value::Object(o)
+}
+
+/// The kebab-case serde name of a store enum.
+fn enum_name<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn from_name<T: serde::de::DeserializeOwned>(node: &str, name: &str) -> Result<T, FieldError> {
+    serde_json::from_value(Value::String(name.to_owned()))
+        .map_err(|_| FieldError::invalid(node, format!("\"{name}\" is not a valid value")))
+}
+
+fn rule_json(index: usize, r: &MatchRule) -> Value {
+    let conditions: Vec<Value> = r
+        .conditions
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut o = Map::new();
+            o.insert("id".into(), json!(i + 1));
+            o.insert("field".into(), json!(enum_name(&c.field)));
+            o.insert("op".into(), json!(enum_name(&c.op)));
+            if let Some(v) = &c.value {
+                o.insert("value".into(), json!(v));
+            }
+            o.insert("negate".into(), json!(c.negate));
+            Value::Object(o)
+        })
+        .collect();
+    json!({ "name": format!("rule-{}", index + 1), "condition": conditions, "response": r.response })
+}
+
+/// A device from input JSON, and its activation code in clear if one was given. `existing`
+/// keeps the stored activation-code hash when the input omits the write-only leaf.
+pub fn from_json(v: &Value, existing: Option<&Device>) -> Result<(Device, Option<String>), FieldError> {
+    let mut f = Fields::new(v, "device")?;
+    let serial = f.required_string("serial")?;
+    let device_type = f.required_string("device-type")?;
+    let code = f.string("activation-code")?;
+    let idevid_cert_der = f.binary("idevid-certificate")?;
+    let mut device = Device {
+        serial,
+        device_type,
+        activation_code_hash: existing.and_then(|e| e.activation_code_hash.clone()),
+        idevid_cert_der,
+        reporting_level: None,
+        signing: None,
+        encrypt: None,
+        owner_certificate: None,
+        rules: Vec::new(),
+        enabled: f.boolean("enabled")?.unwrap_or(true),
+    };
+    if let Some(o) = f.object("overrides")? {
+        let mut g = Fields::new(o, "overrides")?;
+        device.reporting_level =
+            g.string("reporting-level")?.map(|s| from_name::<ReportingLevel>("reporting-level", &s)).transpose()?;
+        device.signing = g.string("signing")?.map(|s| from_name::<SigningPolicy>("signing", &s)).transpose()?;
+        device.encrypt = g.boolean("encrypt")?;
+        device.owner_certificate = g.string("owner-certificate")?;
+        g.finish()?;
+    }
+    for rule in f.list("match-rule")? {
+        device.rules.push(rule_from_json(rule)?);
+    }
+    f.ignore("status");
+    f.finish()?;
+    Ok((device, code))
+}
+
+fn rule_from_json(v: &Value) -> Result<MatchRule, FieldError> {
+    let mut f = Fields::new(v, "match-rule")?;
+    f.ignore("name");
+    let response = f.required_string("response")?;
+    let mut conditions = Vec::new();
+    for c in f.list("condition")? {
+        let mut g = Fields::new(c, "condition")?;
+        g.ignore("id");
+        let field: MatchField = from_name("field", &g.required_string("field")?)?;
+        let op: MatchOp = from_name("op", &g.required_string("op")?)?;
+        let value = g.string("value")?;
+        let negate = g.boolean("negate")?.unwrap_or(false);
+        g.finish()?;
+        conditions.push(Condition { field, op, value, negate });
+    }
+    f.finish()?;
+    let rule = MatchRule { conditions, response };
+    crate::provisioning::select::validate_rule(&rule).map_err(|e| FieldError::invalid("match-rule", e))?;
+    Ok(rule)
+}

@@ -1,0 +1,336 @@
+//! The northbound RESTCONF API (RFC 8040) over the `sztp-server` YANG module, JSON only so far:
+//! administrators and devices (GET, POST, PUT, DELETE), the first-use rule, Basic
+//! authentication with lockout, access levels and tenant scope.
+
+pub mod admins;
+pub mod auth;
+pub mod devices;
+pub mod json;
+pub mod path;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use serde_json::{Value, json};
+use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::restconf_errors::{ErrorTag, ErrorType};
+use sztp_store::{StoreError, TenantId};
+
+use crate::audit::Principal;
+use crate::listen::PeerInfo;
+use crate::restconf::{ErrorReply, YANG_JSON, read_body};
+use crate::state::AppState;
+use auth::Caller;
+use json::FieldError;
+use path::Step;
+
+/// Our module's name (the JSON prefix).
+pub const MODULE: &str = "sztp-server";
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// The northbound routes.
+pub fn router(app: AppState) -> Router {
+    Router::new().route("/restconf/data/{*path}", any(data)).with_state(app)
+}
+
+fn error(status: StatusCode, tag: ErrorTag, message: impl Into<String>) -> ErrorReply {
+    let error_type = if status == StatusCode::UNAUTHORIZED { ErrorType::Protocol } else { ErrorType::Application };
+    ErrorReply::new(Encoding::Json, error_type, tag, message).with_status(status)
+}
+
+fn field_error(e: FieldError) -> ErrorReply {
+    error(StatusCode::BAD_REQUEST, ErrorTag::parse(e.tag), e.to_string())
+}
+
+fn store_error(e: StoreError) -> ErrorReply {
+    match e {
+        StoreError::NotFound { .. } => error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, e.to_string()),
+        StoreError::Conflict { .. } => error(StatusCode::CONFLICT, ErrorTag::DataExists, e.to_string()),
+        StoreError::InUse { .. } | StoreError::Invalid(_) => {
+            error(StatusCode::CONFLICT, ErrorTag::InUse, e.to_string())
+        }
+        other => error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, format!("storage: {other}")),
+    }
+}
+
+fn reply(status: StatusCode, body: Value) -> Response {
+    (status, [(header::CONTENT_TYPE, YANG_JSON)], body.to_string()).into_response()
+}
+
+async fn data(
+    State(app): State<AppState>,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let peer = parts.extensions.get::<PeerInfo>();
+    let caller = match auth::authenticate(app.store(), &parts.headers, peer).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let mut response = match serve(&app, &caller, &parts.method, &raw, body).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    response.extensions_mut().insert(Principal(caller.principal()));
+    response
+}
+
+async fn serve(
+    app: &AppState,
+    caller: &Caller,
+    method: &Method,
+    raw: &str,
+    body: axum::body::Body,
+) -> Result<Response, ErrorReply> {
+    let steps = path::parse(raw, MODULE).map_err(|m| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m))?;
+    let write = *method != Method::GET && *method != Method::HEAD;
+    if write && !caller.can_write() {
+        return Err(error(StatusCode::FORBIDDEN, ErrorTag::AccessDenied, "read-only administrators cannot write"));
+    }
+    let input = if write && *method != Method::DELETE {
+        let bytes = read_body(body, MAX_BODY, Encoding::Json).await?;
+        Some(serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+            error(StatusCode::BAD_REQUEST, ErrorTag::MalformedMessage, format!("the body is not JSON: {e}"))
+        })?)
+    } else {
+        None
+    };
+    let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+    match names.as_slice() {
+        ["administrators"] | ["administrators", "administrator"] => {
+            if !caller.is_unrestricted() {
+                return Err(error(
+                    StatusCode::FORBIDDEN,
+                    ErrorTag::AccessDenied,
+                    "only unrestricted administrators manage administrators",
+                ));
+            }
+            administrators(app, caller, method, steps.get(1), input).await
+        }
+        ["tenants", "tenant", "devices"] | ["tenants", "tenant", "devices", "device"] => {
+            if matches!(caller, Caller::FirstUse) && write {
+                return Err(first_use_refusal());
+            }
+            let tenant_name = steps[1]
+                .key
+                .clone()
+                .ok_or_else(|| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, "tenant key missing"))?;
+            if !caller.sees_tenant(&tenant_name) {
+                return Err(error(
+                    StatusCode::NOT_FOUND,
+                    ErrorTag::InvalidValue,
+                    format!("no tenant \"{tenant_name}\""),
+                ));
+            }
+            let tenant = app.store().tenant_by_name(&tenant_name).await.map_err(store_error)?.ok_or_else(|| {
+                error(StatusCode::NOT_FOUND, ErrorTag::InvalidValue, format!("no tenant \"{tenant_name}\""))
+            })?;
+            device_resource(app, tenant.id, &tenant_name, method, steps.get(3), input).await
+        }
+        _ => Err(error(StatusCode::NOT_FOUND, ErrorTag::InvalidValue, format!("no such resource: /{raw}"))),
+    }
+}
+
+fn first_use_refusal() -> ErrorReply {
+    error(
+        StatusCode::BAD_REQUEST,
+        ErrorTag::InvalidValue,
+        "no administrator exists yet: the first write must create an administrator with unrestricted access (POST /restconf/data/sztp-server:administrators)",
+    )
+}
+
+/// The list entry in a POST/PUT body: `{"sztp-server:administrator":[{…}]}` (or the bare entry).
+fn entry<'a>(input: &'a Value, list: &str) -> Result<&'a Value, ErrorReply> {
+    let key = format!("{MODULE}:{list}");
+    let v = input.get(&key).ok_or_else(|| {
+        error(StatusCode::BAD_REQUEST, ErrorTag::MalformedMessage, format!("the body must hold \"{key}\""))
+    })?;
+    match v {
+        Value::Array(items) if items.len() == 1 => Ok(&items[0]),
+        Value::Object(_) => Ok(v),
+        _ => Err(error(
+            StatusCode::BAD_REQUEST,
+            ErrorTag::MalformedMessage,
+            format!("\"{key}\" must hold exactly one entry"),
+        )),
+    }
+}
+
+async fn administrators(
+    app: &AppState,
+    caller: &Caller,
+    method: &Method,
+    item: Option<&Step>,
+    input: Option<Value>,
+) -> Result<Response, ErrorReply> {
+    let store = app.store();
+    let key = item.and_then(|s| s.key.clone());
+    match (method.clone(), key) {
+        (Method::GET, None) => {
+            let list: Vec<Value> =
+                store.list_administrators().await.map_err(store_error)?.iter().map(admins::to_json).collect();
+            Ok(reply(StatusCode::OK, json!({ "sztp-server:administrators": { "administrator": list } })))
+        }
+        (Method::GET, Some(login)) => {
+            let a = store
+                .get_administrator(&login)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| not_found("administrator", &login))?;
+            Ok(reply(StatusCode::OK, json!({ "sztp-server:administrator": [admins::to_json(&a)] })))
+        }
+        (Method::POST | Method::PUT, key) => {
+            let body = input.unwrap_or(Value::Null);
+            let entry = entry(&body, "administrator")?;
+            let login = entry.get("login").and_then(Value::as_str).unwrap_or_default().to_owned();
+            if let Some(k) = &key
+                && *k != login
+            {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorTag::InvalidValue,
+                    "the login in the body differs from the one in the path",
+                ));
+            }
+            let existing = store.get_administrator(&login).await.map_err(store_error)?;
+            if *method == Method::POST && existing.is_some() {
+                return Err(error(
+                    StatusCode::CONFLICT,
+                    ErrorTag::DataExists,
+                    format!("administrator \"{login}\" exists"),
+                ));
+            }
+            let (mut admin, password) = admins::from_json(entry, existing.as_ref()).map_err(field_error)?;
+            if matches!(caller, Caller::FirstUse)
+                && !(admin.access_level == sztp_store::AccessLevel::Unrestricted && admin.tenants.is_empty())
+            {
+                return Err(first_use_refusal());
+            }
+            if let Some(pw) = password {
+                let prefs = store.get_preferences().await.map_err(store_error)?;
+                if pw.chars().count() < prefs.min_password_length as usize {
+                    return Err(error(
+                        StatusCode::BAD_REQUEST,
+                        ErrorTag::InvalidValue,
+                        format!("password: at least {} characters are required", prefs.min_password_length),
+                    ));
+                }
+                admin.password_hash = Some(
+                    crate::password::hash(&pw)
+                        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e))?,
+                );
+                admin.password_changed_at = Some(time::OffsetDateTime::now_utc());
+            }
+            if admin.password_hash.is_none() && admin.client_cert_der.is_none() {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorTag::MissingElement,
+                    "password: an administrator needs a password or a client certificate",
+                ));
+            }
+            store.put_administrator_guarded(&admin).await.map_err(store_error)?;
+            Ok(created_or_replaced(
+                existing.is_none(),
+                &format!("sztp-server:administrators/administrator={}", path::encode(&login)),
+            ))
+        }
+        (Method::DELETE, Some(login)) => {
+            store
+                .get_administrator(&login)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| not_found("administrator", &login))?;
+            store.delete_administrator_guarded(&login).await.map_err(store_error)?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        _ => Err(error(StatusCode::METHOD_NOT_ALLOWED, ErrorTag::OperationNotSupported, "method not allowed here")),
+    }
+}
+
+fn not_found(kind: &str, key: &str) -> ErrorReply {
+    error(StatusCode::NOT_FOUND, ErrorTag::InvalidValue, format!("no {kind} \"{key}\""))
+}
+
+fn created_or_replaced(created: bool, location: &str) -> Response {
+    if created {
+        (StatusCode::CREATED, [(header::LOCATION, format!("/restconf/data/{location}"))]).into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    }
+}
+
+async fn device_resource(
+    app: &AppState,
+    tenant: TenantId,
+    tenant_name: &str,
+    method: &Method,
+    item: Option<&Step>,
+    input: Option<Value>,
+) -> Result<Response, ErrorReply> {
+    let store = app.store();
+    let key = item.and_then(|s| s.key.clone());
+    match (method.clone(), key) {
+        (Method::GET, None) => {
+            let mut list = Vec::new();
+            for d in store.list_devices(tenant, sztp_store::MAX_PAGE_SIZE, 0).await.map_err(store_error)? {
+                let status = store.device_status(tenant, &d.serial).await.map_err(store_error)?;
+                list.push(devices::to_json(&d, status.as_ref()));
+            }
+            Ok(reply(StatusCode::OK, json!({ "sztp-server:devices": { "device": list } })))
+        }
+        (Method::GET, Some(serial)) => {
+            let d = store
+                .get_device(tenant, &serial)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| not_found("device", &serial))?;
+            let status = store.device_status(tenant, &serial).await.map_err(store_error)?;
+            Ok(reply(StatusCode::OK, json!({ "sztp-server:device": [devices::to_json(&d, status.as_ref())] })))
+        }
+        (Method::POST | Method::PUT, key) => {
+            let body = input.unwrap_or(Value::Null);
+            let entry = entry(&body, "device")?;
+            let serial = entry.get("serial").and_then(Value::as_str).unwrap_or_default().to_owned();
+            if let Some(k) = &key
+                && *k != serial
+            {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorTag::InvalidValue,
+                    "the serial in the body differs from the one in the path",
+                ));
+            }
+            let existing = store.get_device(tenant, &serial).await.map_err(store_error)?;
+            if *method == Method::POST && existing.is_some() {
+                return Err(error(StatusCode::CONFLICT, ErrorTag::DataExists, format!("device \"{serial}\" exists")));
+            }
+            let (mut device, code) = devices::from_json(entry, existing.as_ref()).map_err(field_error)?;
+            if let Some(code) = code {
+                device.activation_code_hash = Some(
+                    crate::password::hash(&code)
+                        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e))?,
+                );
+            }
+            store.put_device(tenant, &device).await.map_err(store_error)?;
+            let location = format!(
+                "sztp-server:tenants/tenant={}/devices/device={}",
+                path::encode(tenant_name),
+                path::encode(&serial)
+            );
+            Ok(created_or_replaced(existing.is_none(), &location))
+        }
+        (Method::DELETE, Some(serial)) => {
+            store
+                .get_device(tenant, &serial)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| not_found("device", &serial))?;
+            store.delete_device(tenant, &serial).await.map_err(store_error)?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        _ => Err(error(StatusCode::METHOD_NOT_ALLOWED, ErrorTag::OperationNotSupported, "method not allowed here")),
+    }
+}

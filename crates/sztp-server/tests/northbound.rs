@@ -1,0 +1,159 @@
+//! The northbound API so far, through HTTP only: first-use rule, administrators, Basic login
+//! with lockout, access levels, device CRUD with validation, and a device created through the
+//! API bootstrapping on the southbound endpoint.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Demo, GBD, post};
+
+struct Nbi {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Nbi {
+    fn new(demo: &Demo) -> Self {
+        Nbi {
+            base: format!("http://{}/restconf/data/", demo.nbi),
+            client: reqwest::Client::builder().no_proxy().build().unwrap(),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        auth: Option<(&str, &str)>,
+        body: Option<Value>,
+    ) -> (u16, Value, Option<String>) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some((u, p)) = auth {
+            req = req.basic_auth(u, Some(p));
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/yang-data+json").body(b.to_string());
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null), location)
+    }
+}
+
+fn message(v: &Value) -> String {
+    v["ietf-restconf:errors"]["error"][0]["error-message"].as_str().unwrap_or_default().to_owned()
+}
+
+const ROOT: (&str, &str) = ("root", "correct horse battery staple");
+const VIEWER: (&str, &str) = ("viewer", "just looking around");
+const DEVICES: &str = "sztp-server:tenants/tenant=default/devices";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_use_then_administrators_access_levels_and_lockout() {
+    let demo = Demo::start(1).await;
+    let nbi = Nbi::new(&demo);
+    use reqwest::Method as M;
+    // Fresh database: reads need no credentials, but the first write must create an
+    // unrestricted administrator.
+    let (status, body, _) = nbi.call(M::GET, "sztp-server:administrators", None, None).await;
+    assert_eq!((status, body), (200, json!({"sztp-server:administrators": {"administrator": []}})));
+    let device = json!({"sztp-server:device": [{"serial": "SN-0100", "device-type": "demo-device"}]});
+    let (status, body, _) = nbi.call(M::POST, DEVICES, None, Some(device.clone())).await;
+    assert_eq!(status, 400);
+    assert!(message(&body).contains("first write must create an administrator"));
+    let weak = json!({"sztp-server:administrator": [{"login": "x", "password": "long enough password", "access-level": "read-only"}]});
+    assert_eq!(nbi.call(M::POST, "sztp-server:administrators", None, Some(weak)).await.0, 400);
+    let root = json!({"sztp-server:administrator": [{"login": ROOT.0, "email": "root@example.net", "password": ROOT.1, "access-level": "unrestricted"}]});
+    let (status, _, location) = nbi.call(M::POST, "sztp-server:administrators", None, Some(root)).await;
+    assert_eq!(status, 201);
+    assert_eq!(location.as_deref(), Some("/restconf/data/sztp-server:administrators/administrator=root"));
+
+    // From now on credentials are needed, and passwords are never returned.
+    assert_eq!(nbi.call(M::GET, "sztp-server:administrators", None, None).await.0, 401);
+    let (status, body, _) = nbi.call(M::GET, "sztp-server:administrators/administrator=root", Some(ROOT), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["sztp-server:administrator"][0]["access-level"], "unrestricted");
+    assert!(!body.to_string().contains("password\":") && !body.to_string().contains(ROOT.1));
+
+    let short = json!({"sztp-server:administrator": [{"login": VIEWER.0, "password": "short"}]});
+    let (status, body, _) = nbi.call(M::POST, "sztp-server:administrators", Some(ROOT), Some(short)).await;
+    assert_eq!(status, 400);
+    assert!(message(&body).contains("at least 12"));
+    let viewer =
+        json!({"sztp-server:administrator": [{"login": VIEWER.0, "password": VIEWER.1, "access-level": "read-only"}]});
+    assert_eq!(nbi.call(M::POST, "sztp-server:administrators", Some(ROOT), Some(viewer)).await.0, 201);
+
+    // Read-only can read devices (with status) but not write, nor manage administrators.
+    let (status, body, _) = nbi.call(M::GET, DEVICES, Some(VIEWER), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["sztp-server:devices"]["device"][0]["serial"], "SN-0001");
+    assert_eq!(nbi.call(M::POST, DEVICES, Some(VIEWER), Some(device)).await.0, 403);
+    assert_eq!(nbi.call(M::GET, "sztp-server:administrators", Some(VIEWER), None).await.0, 403);
+
+    // The last unrestricted administrator cannot be removed.
+    let (status, body, _) =
+        nbi.call(M::DELETE, "sztp-server:administrators/administrator=root", Some(ROOT), None).await;
+    assert_eq!(status, 409, "{body}");
+
+    // Lockout after repeated failures (threshold 5): then even the right password is refused.
+    for _ in 0..5 {
+        assert_eq!(nbi.call(M::GET, DEVICES, Some((VIEWER.0, "wrong password!")), None).await.0, 401);
+    }
+    let (status, body, _) = nbi.call(M::GET, DEVICES, Some(VIEWER), None).await;
+    assert_eq!(status, 401);
+    assert!(message(&body).contains("locked"), "{body}");
+    demo.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_created_through_the_api_bootstrap_and_bad_input_changes_nothing() {
+    let demo = Demo::start(1).await;
+    let nbi = Nbi::new(&demo);
+    use reqwest::Method as M;
+    let root =
+        json!({"sztp-server:administrator": [{"login": ROOT.0, "password": ROOT.1, "access-level": "unrestricted"}]});
+    assert_eq!(nbi.call(M::POST, "sztp-server:administrators", None, Some(root)).await.0, 201);
+
+    // Validation failures leave the datastore unchanged.
+    let bad = [
+        json!({"sztp-server:device": [{"serial": "SN-0100", "device-type": "demo-device", "colour": "red"}]}),
+        json!({"sztp-server:device": [{"serial": "SN-0100", "device-type": "no-such-type"}]}),
+        json!({"sztp-server:device": [{"serial": "SN-0100", "device-type": "demo-device",
+            "match-rule": [{"name": "r", "response": "demo-onboarding", "condition": [{"id": 1, "field": "hw-model", "op": "regex", "value": "("}]}]}]}),
+        json!({"sztp-server:device": [{"device-type": "demo-device"}]}),
+    ];
+    for body in bad {
+        let (status, reply, _) = nbi.call(M::POST, DEVICES, Some(ROOT), Some(body.clone())).await;
+        assert_eq!(status, 400, "{body} -> {reply}");
+        assert!(reply["ietf-restconf:errors"]["error"][0]["error-tag"].is_string());
+    }
+    assert_eq!(nbi.call(M::GET, &format!("{DEVICES}/device=SN-0100"), Some(ROOT), None).await.0, 404);
+
+    let device = json!({"sztp-server:device": [{"serial": "SN-0100", "device-type": "demo-device", "activation-code": "a fresh activation code",
+        "overrides": {"signing": "signed"}}]});
+    let (status, _, location) = nbi.call(M::POST, DEVICES, Some(ROOT), Some(device.clone())).await;
+    assert_eq!(status, 201);
+    assert_eq!(location.as_deref(), Some("/restconf/data/sztp-server:tenants/tenant=default/devices/device=SN-0100"));
+    assert_eq!(nbi.call(M::POST, DEVICES, Some(ROOT), Some(device.clone())).await.0, 409);
+    assert_eq!(nbi.call(M::PUT, &format!("{DEVICES}/device=SN-0100"), Some(ROOT), Some(device)).await.0, 204);
+
+    // The new device bootstraps with HTTP Basic (it has no IDevID), and the voucher it lacks
+    // means signed data cannot be produced: a clear 500 for the operator, not unsigned data.
+    let client = demo.client(None);
+    let (status, _, _) =
+        post(&client, &demo.url(GBD), Some(("SN-0100", "a fresh activation code")), None, None, Vec::new()).await;
+    assert_eq!(status, 500);
+    let (status, body, _) = nbi.call(M::GET, &format!("{DEVICES}/device=SN-0100"), Some(ROOT), None).await;
+    assert_eq!(status, 200);
+    let entry = &body["sztp-server:device"][0];
+    assert_eq!(entry["status"]["attempts"], "1");
+    assert!(entry["status"]["last-error"].as_str().unwrap().contains("owner certificate or voucher"));
+    assert!(entry.get("activation-code").is_none());
+
+    assert_eq!(nbi.call(M::DELETE, &format!("{DEVICES}/device=SN-0100"), Some(ROOT), None).await.0, 204);
+    assert_eq!(nbi.call(M::DELETE, &format!("{DEVICES}/device=SN-0100"), Some(ROOT), None).await.0, 404);
+    demo.stop().await;
+}
