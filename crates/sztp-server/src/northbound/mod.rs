@@ -1,12 +1,19 @@
 //! The northbound RESTCONF API (RFC 8040) over the `sztp-server` YANG module, JSON only so far:
-//! administrators and devices (GET, POST, PUT, DELETE), the first-use rule, Basic
+//! administrators, devices, device types, responses, trust bags, owner certificates and vouchers
+//! (GET, POST, PUT, DELETE), the first-use rule, Basic
 //! authentication with lockout, access levels and tenant scope.
 
 pub mod admins;
 pub mod auth;
+pub mod device_types;
 pub mod devices;
 pub mod json;
+pub mod logs;
+pub mod owner_certs;
 pub mod path;
+pub mod responses;
+pub mod trust;
+pub mod vouchers;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -70,7 +77,7 @@ async fn data(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let mut response = match serve(&app, &caller, &parts.method, &raw, body).await {
+    let mut response = match serve(&app, &caller, &parts.method, &raw, parts.uri.query(), body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
@@ -83,6 +90,7 @@ async fn serve(
     caller: &Caller,
     method: &Method,
     raw: &str,
+    query: Option<&str>,
     body: axum::body::Body,
 ) -> Result<Response, ErrorReply> {
     let steps = path::parse(raw, MODULE).map_err(|m| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m))?;
@@ -110,28 +118,54 @@ async fn serve(
             }
             administrators(app, caller, method, steps.get(1), input).await
         }
-        ["tenants", "tenant", "devices"] | ["tenants", "tenant", "devices", "device"] => {
-            if matches!(caller, Caller::FirstUse) && write {
-                return Err(first_use_refusal());
-            }
-            let tenant_name = steps[1]
-                .key
-                .clone()
-                .ok_or_else(|| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, "tenant key missing"))?;
-            if !caller.sees_tenant(&tenant_name) {
+        ["tenants", "tenant", log @ ("bootstrapping-log" | "audit-log")] => {
+            if *method != Method::GET {
                 return Err(error(
-                    StatusCode::NOT_FOUND,
-                    ErrorTag::InvalidValue,
-                    format!("no tenant \"{tenant_name}\""),
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    ErrorTag::OperationNotSupported,
+                    "logs are read-only",
                 ));
             }
-            let tenant = app.store().tenant_by_name(&tenant_name).await.map_err(store_error)?.ok_or_else(|| {
-                error(StatusCode::NOT_FOUND, ErrorTag::InvalidValue, format!("no tenant \"{tenant_name}\""))
-            })?;
-            device_resource(app, tenant.id, &tenant_name, method, steps.get(3), input).await
+            let (tenant, _) = tenant_scope(app, caller, &steps, false).await?;
+            let which = if *log == "audit-log" { logs::Log::Audit } else { logs::Log::Bootstrapping };
+            logs::serve(app, tenant, which, query).await
+        }
+        ["tenants", "tenant", "devices"] | ["tenants", "tenant", "devices", "device"] => {
+            let (tenant, tenant_name) = tenant_scope(app, caller, &steps, write).await?;
+            device_resource(app, tenant, &tenant_name, method, steps.get(3), input).await
+        }
+        ["tenants", "tenant", container] | ["tenants", "tenant", container, _]
+            if Kind::from_path(container, names.get(3).copied()).is_some() =>
+        {
+            let kind = Kind::from_path(container, names.get(3).copied()).unwrap_or(Kind::DeviceType);
+            let (tenant, tenant_name) = tenant_scope(app, caller, &steps, write).await?;
+            tenant_resource(app, kind, tenant, &tenant_name, method, steps.get(3), input).await
         }
         _ => Err(error(StatusCode::NOT_FOUND, ErrorTag::InvalidValue, format!("no such resource: /{raw}"))),
     }
+}
+
+/// The tenant a `tenants/tenant=…/…` path names, once the caller may see it (and, for a
+/// write, once an administrator exists).
+async fn tenant_scope(
+    app: &AppState,
+    caller: &Caller,
+    steps: &[Step],
+    write: bool,
+) -> Result<(TenantId, String), ErrorReply> {
+    if matches!(caller, Caller::FirstUse) && write {
+        return Err(first_use_refusal());
+    }
+    let tenant_name = steps[1]
+        .key
+        .clone()
+        .ok_or_else(|| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, "tenant key missing"))?;
+    let missing = || error(StatusCode::NOT_FOUND, ErrorTag::InvalidValue, format!("no tenant \"{tenant_name}\""));
+    if !caller.sees_tenant(&tenant_name) {
+        return Err(missing());
+    }
+    let tenant = app.store().tenant_by_name(&tenant_name).await.map_err(store_error)?.ok_or_else(missing)?;
+    Ok((tenant.id, tenant_name))
 }
 
 fn first_use_refusal() -> ErrorReply {
@@ -329,6 +363,187 @@ async fn device_resource(
                 .map_err(store_error)?
                 .ok_or_else(|| not_found("device", &serial))?;
             store.delete_device(tenant, &serial).await.map_err(store_error)?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        _ => Err(error(StatusCode::METHOD_NOT_ALLOWED, ErrorTag::OperationNotSupported, "method not allowed here")),
+    }
+}
+
+/// The tenant lists served by [`tenant_resource`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    DeviceType,
+    Response,
+    TrustBag,
+    OwnerCertificate,
+    Voucher,
+}
+
+impl Kind {
+    const ALL: [Kind; 5] = [Kind::DeviceType, Kind::Response, Kind::TrustBag, Kind::OwnerCertificate, Kind::Voucher];
+
+    /// The kind whose container (and list, when given) a path names.
+    fn from_path(container: &str, list: Option<&str>) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.container() == container && list.is_none_or(|l| l == k.list()))
+    }
+
+    fn container(self) -> &'static str {
+        match self {
+            Kind::DeviceType => "device-types",
+            Kind::Response => "responses",
+            Kind::TrustBag => "truststore",
+            Kind::OwnerCertificate => "owner-certificates",
+            Kind::Voucher => "vouchers",
+        }
+    }
+
+    fn list(self) -> &'static str {
+        match self {
+            Kind::DeviceType => "device-type",
+            Kind::Response => "response",
+            Kind::TrustBag => "certificate-bag",
+            Kind::OwnerCertificate => "owner-certificate",
+            Kind::Voucher => "voucher",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        if self == Kind::Voucher { "serial" } else { "name" }
+    }
+}
+
+async fn kind_list(app: &AppState, kind: Kind, tenant: TenantId) -> Result<Vec<Value>, ErrorReply> {
+    let store = app.store();
+    Ok(match kind {
+        Kind::DeviceType => {
+            store.list_device_types(tenant).await.map_err(store_error)?.iter().map(device_types::to_json).collect()
+        }
+        Kind::Response => {
+            store.list_responses(tenant).await.map_err(store_error)?.iter().map(responses::to_json).collect()
+        }
+        Kind::TrustBag => {
+            store.list_trust_bags(tenant).await.map_err(store_error)?.iter().map(trust::to_json).collect()
+        }
+        Kind::OwnerCertificate => {
+            store.list_owner_certificates(tenant).await.map_err(store_error)?.iter().map(owner_certs::to_json).collect()
+        }
+        Kind::Voucher => store
+            .list_vouchers(tenant, sztp_store::MAX_PAGE_SIZE, 0)
+            .await
+            .map_err(store_error)?
+            .iter()
+            .map(vouchers::to_json)
+            .collect(),
+    })
+}
+
+async fn kind_get(app: &AppState, kind: Kind, tenant: TenantId, key: &str) -> Result<Option<Value>, ErrorReply> {
+    let store = app.store();
+    Ok(match kind {
+        Kind::DeviceType => {
+            store.get_device_type(tenant, key).await.map_err(store_error)?.map(|v| device_types::to_json(&v))
+        }
+        Kind::Response => store.get_response(tenant, key).await.map_err(store_error)?.map(|v| responses::to_json(&v)),
+        Kind::TrustBag => store.get_trust_bag(tenant, key).await.map_err(store_error)?.map(|v| trust::to_json(&v)),
+        Kind::OwnerCertificate => {
+            store.get_owner_certificate(tenant, key).await.map_err(store_error)?.map(|v| owner_certs::to_json(&v))
+        }
+        Kind::Voucher => store.get_voucher(tenant, key).await.map_err(store_error)?.map(|v| vouchers::to_json(&v)),
+    })
+}
+
+/// Parses and validates an entry, then writes it; nothing is written when validation fails.
+async fn kind_put(app: &AppState, kind: Kind, tenant: TenantId, entry: &Value) -> Result<(), ErrorReply> {
+    let store = app.store();
+    match kind {
+        Kind::DeviceType => {
+            let t = device_types::from_json(entry).map_err(field_error)?;
+            store.put_device_type(tenant, &t).await
+        }
+        Kind::Response => {
+            let r = responses::from_json(entry).map_err(field_error)?;
+            crate::provisioning::conveyed::conveyed_information(&r.spec, sztp_store::CompatProfile::Rfc8572)
+                .map_err(|e| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, e.to_string()))?;
+            store.put_response(tenant, &r).await
+        }
+        Kind::TrustBag => {
+            let bag = trust::from_json(entry).map_err(field_error)?;
+            store.put_trust_bag(tenant, &bag).await
+        }
+        Kind::OwnerCertificate => {
+            let oc = owner_certs::from_json(entry).map_err(field_error)?;
+            store.put_owner_certificate(tenant, &oc).await
+        }
+        Kind::Voucher => {
+            let v = vouchers::from_json(entry).map_err(field_error)?;
+            store.put_voucher(tenant, &v).await
+        }
+    }
+    .map_err(store_error)
+}
+
+async fn kind_delete(app: &AppState, kind: Kind, tenant: TenantId, key: &str) -> Result<(), ErrorReply> {
+    let store = app.store();
+    match kind {
+        Kind::DeviceType => store.delete_device_type(tenant, key).await,
+        Kind::Response => store.delete_response(tenant, key).await,
+        Kind::TrustBag => store.delete_trust_bag(tenant, key).await,
+        Kind::OwnerCertificate => store.delete_owner_certificate(tenant, key).await,
+        Kind::Voucher => store.delete_voucher(tenant, key).await,
+    }
+    .map_err(store_error)
+}
+
+/// GET, POST, PUT and DELETE on the tenant lists of [`Kind`].
+async fn tenant_resource(
+    app: &AppState,
+    kind: Kind,
+    tenant: TenantId,
+    tenant_name: &str,
+    method: &Method,
+    item: Option<&Step>,
+    input: Option<Value>,
+) -> Result<Response, ErrorReply> {
+    let key = item.and_then(|s| s.key.clone());
+    let list = kind.list();
+    match (method.clone(), key) {
+        (Method::GET, None) => {
+            let entries = kind_list(app, kind, tenant).await?;
+            Ok(reply(StatusCode::OK, json!({ format!("{MODULE}:{}", kind.container()): { list: entries } })))
+        }
+        (Method::GET, Some(key)) => {
+            let v = kind_get(app, kind, tenant, &key).await?.ok_or_else(|| not_found(list, &key))?;
+            Ok(reply(StatusCode::OK, json!({ format!("{MODULE}:{list}"): [v] })))
+        }
+        (Method::POST | Method::PUT, key) => {
+            let body = input.unwrap_or(Value::Null);
+            let entry = entry(&body, list)?;
+            let name = entry.get(kind.key()).and_then(Value::as_str).unwrap_or_default().to_owned();
+            if let Some(k) = &key
+                && *k != name
+            {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorTag::InvalidValue,
+                    format!("the {} in the body differs from the one in the path", kind.key()),
+                ));
+            }
+            let existing = if name.is_empty() { None } else { kind_get(app, kind, tenant, &name).await? };
+            if *method == Method::POST && existing.is_some() {
+                return Err(error(StatusCode::CONFLICT, ErrorTag::DataExists, format!("{list} \"{name}\" exists")));
+            }
+            kind_put(app, kind, tenant, entry).await?;
+            let location = format!(
+                "sztp-server:tenants/tenant={}/{}/{list}={}",
+                path::encode(tenant_name),
+                kind.container(),
+                path::encode(&name)
+            );
+            Ok(created_or_replaced(existing.is_none(), &location))
+        }
+        (Method::DELETE, Some(key)) => {
+            kind_get(app, kind, tenant, &key).await?.ok_or_else(|| not_found(list, &key))?;
+            kind_delete(app, kind, tenant, &key).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         _ => Err(error(StatusCode::METHOD_NOT_ALLOWED, ErrorTag::OperationNotSupported, "method not allowed here")),
