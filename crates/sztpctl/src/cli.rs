@@ -6,14 +6,20 @@ use std::path::PathBuf;
 use clap::{ArgGroup, Args, Parser, Subcommand};
 
 const EXAMPLES: &str = "\
-Exit codes: 0 success, 1 verification failed, 2 bad input file or arguments.
+Exit codes: 0 success, 1 verification failed, 2 bad input file or arguments,
+3 refused by the server (its message on stderr), 4 server unreachable.
 
 Examples:
   sztpctl dhcp encode https://sztp1.example.com:8443 'https://[2001:db8::1]'
   sztpctl dhcp decode --v4 '8f 37 00 1e 68 74 74 70 73 3a 2f 2f ...'
   sztpctl cms inspect ownership-voucher.cms
   sztpctl --json cms inspect get-bootstrapping-data-output.json
-  sztpctl cms verify --output gbd-output.json --anchor manufacturer-ca.pem --serial SN-0001";
+  sztpctl cms verify --output gbd-output.json --anchor manufacturer-ca.pem --serial SN-0001
+  sztpctl profile set lab --server http://127.0.0.1:8080 --user root --password '…'
+  sztpctl device add SN-0100 --type demo-device --activation-code '…'
+  sztpctl device status
+  sztpctl log bootstrap --device SN-0001
+  sztpctl get sztp-server:administrators";
 
 /// Operator CLI of sztp: offline tools for RFC 8572 DHCP options and CMS artifacts.
 #[derive(Debug, Parser)]
@@ -22,6 +28,24 @@ pub struct Cli {
     /// Print machine-readable JSON on stdout instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Server base URL (overrides the profile).
+    #[arg(long, global = true, env = "SZTPCTL_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// Administrator login (overrides the profile).
+    #[arg(long, global = true, env = "SZTPCTL_USER")]
+    pub user: Option<String>,
+    /// Password (overrides the profile); prefer the environment variable.
+    #[arg(long, global = true, env = "SZTPCTL_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// CA certificate (PEM) for an HTTPS server.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Saved profile to use (see `sztpctl profile`).
+    #[arg(long, global = true, env = "SZTPCTL_PROFILE", default_value = "default")]
+    pub profile: String,
+    /// Tenant the device and log commands act on.
+    #[arg(long, global = true, default_value = "default")]
+    pub tenant: String,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -36,6 +60,108 @@ pub enum Command {
     /// RFC 8572 §3 CMS artifacts: inspect them, or verify the §5.4 signed-data chain.
     #[command(subcommand)]
     Cms(CmsCommand),
+    /// Saved connection profiles (server, user, password, CA), in a 0600 file.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Devices: list, status table, show, add, remove.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Logs, newest first.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// RESTCONF GET of a data resource path (relative to /restconf/data/).
+    Get {
+        /// e.g. `sztp-server:administrators`.
+        path: String,
+    },
+    /// RESTCONF PUT (create or replace) with a JSON body from FILE or `-`.
+    Put {
+        /// Resource path.
+        path: String,
+        /// Body file, or `-` for stdin.
+        file: String,
+    },
+    /// RESTCONF POST (create) with a JSON body from FILE or `-`.
+    Post {
+        /// Parent resource path.
+        path: String,
+        /// Body file, or `-` for stdin.
+        file: String,
+    },
+    /// RESTCONF PATCH (merge) with a JSON body from FILE or `-`.
+    Patch {
+        /// Resource path.
+        path: String,
+        /// Body file, or `-` for stdin.
+        file: String,
+    },
+    /// RESTCONF DELETE.
+    Delete {
+        /// Resource path.
+        path: String,
+    },
+}
+
+/// `sztpctl profile …`
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Save the global --server/--user/--password/--cacert under NAME.
+    Set {
+        /// Profile name.
+        name: String,
+    },
+    /// List saved profiles (without passwords).
+    List,
+}
+
+/// `sztpctl device …`
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// All devices.
+    List,
+    /// Table: serial, type, stage, attempts, last seen, last error.
+    Status,
+    /// One device, as JSON.
+    Show {
+        /// Serial number.
+        serial: String,
+    },
+    /// Add a device.
+    Add {
+        /// Serial number.
+        serial: String,
+        /// Its device type.
+        #[arg(long = "type", value_name = "TYPE")]
+        device_type: String,
+        /// HTTP Basic password the device will use.
+        #[arg(long)]
+        activation_code: Option<String>,
+    },
+    /// Remove a device.
+    Rm {
+        /// Serial number.
+        serial: String,
+    },
+}
+
+/// `sztpctl log …`
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Southbound requests.
+    Bootstrap {
+        /// Only this device.
+        #[arg(long)]
+        device: Option<String>,
+        /// Most entries.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+    },
+    /// Every API request.
+    Audit {
+        /// Most entries.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+    },
 }
 
 /// `sztpctl dhcp …`

@@ -11,6 +11,12 @@ pub enum CtlError {
     /// A file or argument that cannot be read or parsed (exit 2).
     #[error("{0}")]
     Input(String),
+    /// The server answered with an error status (exit 3).
+    #[error("{0}")]
+    Refused(String),
+    /// The server could not be reached (exit 4).
+    #[error("{0}")]
+    Connection(String),
 }
 
 impl CtlError {
@@ -19,11 +25,14 @@ impl CtlError {
         CtlError::Input(message.to_string())
     }
 
-    /// The process exit code: 1 for a verification failure, 2 for bad input or arguments.
+    /// The process exit code: 1 verification failure, 2 bad input or arguments, 3 refused by the
+    /// server, 4 server unreachable.
     pub fn exit_code(&self) -> u8 {
         match self {
             CtlError::Verification(_) => 1,
             CtlError::Input(_) => 2,
+            CtlError::Refused(_) => 3,
+            CtlError::Connection(_) => 4,
         }
     }
 

@@ -1,6 +1,7 @@
 //! `sztpctl`, the operator CLI of sztp. This library holds the offline tools: RFC 8572 §8 DHCP
 //! option encoding/decoding and RFC 8572 §3 / §5.4 CMS artifact inspection and verification.
 
+pub mod api;
 mod cli;
 mod dhcp;
 mod error;
@@ -9,7 +10,10 @@ mod inspect;
 mod summary;
 mod verify;
 
-pub use cli::{Cli, CmsCommand, Command, DecodeArgs, DhcpCommand, EncodeArgs, InspectArgs, VerifyArgs};
+pub use cli::{
+    Cli, CmsCommand, Command, DecodeArgs, DeviceCommand, DhcpCommand, EncodeArgs, InspectArgs, LogCommand,
+    ProfileCommand, VerifyArgs,
+};
 pub use error::CtlError;
 
 /// Runs one parsed command line, printing results on stdout.
@@ -19,7 +23,66 @@ pub fn run(cli: &Cli) -> Result<(), CtlError> {
         Command::Dhcp(DhcpCommand::Decode(args)) => dhcp::decode(args, cli.json),
         Command::Cms(CmsCommand::Inspect(args)) => inspect::run(args, cli.json),
         Command::Cms(CmsCommand::Verify(args)) => verify::run(args, cli.json),
+        Command::Profile(ProfileCommand::Set { name }) => api::commands::profile_set(name, flags_profile(cli)),
+        Command::Profile(ProfileCommand::List) => api::commands::profile_list(cli.json),
+        Command::Device(d) => {
+            let c = client(cli)?;
+            let t = &cli.tenant;
+            match d {
+                DeviceCommand::List | DeviceCommand::Status => api::commands::device_list(&c, t, cli.json),
+                DeviceCommand::Show { serial } => api::commands::device_show(&c, t, serial),
+                DeviceCommand::Add { serial, device_type, activation_code } => {
+                    api::commands::device_add(&c, t, serial, device_type, activation_code.as_deref())
+                }
+                DeviceCommand::Rm { serial } => api::commands::device_rm(&c, t, serial),
+            }
+        }
+        Command::Log(LogCommand::Bootstrap { device, limit }) => {
+            api::commands::log(&client(cli)?, &cli.tenant, false, device.as_deref(), *limit, cli.json)
+        }
+        Command::Log(LogCommand::Audit { limit }) => {
+            api::commands::log(&client(cli)?, &cli.tenant, true, None, *limit, cli.json)
+        }
+        Command::Get { path } => api::commands::raw(&client(cli)?, reqwest::Method::GET, path, None),
+        Command::Delete { path } => api::commands::raw(&client(cli)?, reqwest::Method::DELETE, path, None),
+        Command::Put { path, file } => {
+            api::commands::raw(&client(cli)?, reqwest::Method::PUT, path, Some(api::commands::read_body(file)?))
+        }
+        Command::Post { path, file } => {
+            api::commands::raw(&client(cli)?, reqwest::Method::POST, path, Some(api::commands::read_body(file)?))
+        }
+        Command::Patch { path, file } => {
+            api::commands::raw(&client(cli)?, reqwest::Method::PATCH, path, Some(api::commands::read_body(file)?))
+        }
     }
+}
+
+/// The profile the global flags describe (for `profile set`).
+fn flags_profile(cli: &Cli) -> api::Profile {
+    api::Profile {
+        server: cli.server.clone().unwrap_or_default(),
+        user: cli.user.clone(),
+        password: cli.password.clone(),
+        cacert: cli.cacert.clone(),
+    }
+}
+
+/// The saved profile, overridden by flags and environment.
+fn client(cli: &Cli) -> Result<api::Client, CtlError> {
+    let mut profile = api::load_profiles()?.remove(&cli.profile).unwrap_or_default();
+    if let Some(s) = &cli.server {
+        profile.server = s.clone();
+    }
+    if cli.user.is_some() {
+        profile.user = cli.user.clone();
+    }
+    if cli.password.is_some() {
+        profile.password = cli.password.clone();
+    }
+    if cli.cacert.is_some() {
+        profile.cacert = cli.cacert.clone();
+    }
+    api::Client::new(profile)
 }
 
 /// Prints a value as pretty JSON on stdout.

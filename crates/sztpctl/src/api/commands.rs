@@ -1,0 +1,177 @@
+//! The API commands: raw RESTCONF verbs, profiles, devices and logs, printed as tables for
+//! people or JSON for scripts.
+
+use std::io::Read;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::{Client, Profile, load_profiles, save_profiles};
+use crate::CtlError;
+
+/// Reads a request body from a file or `-` (stdin); it must be JSON.
+pub fn read_body(source: &str) -> Result<Vec<u8>, CtlError> {
+    let mut bytes = Vec::new();
+    if source == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map_err(CtlError::input)?;
+    } else {
+        bytes = std::fs::read(source).map_err(|e| CtlError::input(format!("{source}: {e}")))?;
+    }
+    serde_json::from_slice::<Value>(&bytes).map_err(|e| CtlError::input(format!("{source}: not JSON: {e}")))?;
+    Ok(bytes)
+}
+
+/// `get|put|post|patch|delete PATH [FILE|-]`: prints the reply body (or the Location).
+pub fn raw(client: &Client, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<(), CtlError> {
+    let reply = client.call(method, path, body)?;
+    if let Some(location) = reply.location {
+        println!("{location}");
+    } else if !reply.body.is_null() {
+        println!("{}", serde_json::to_string_pretty(&reply.body).map_err(CtlError::input)?);
+    }
+    Ok(())
+}
+
+/// `profile set`: saves (or replaces) a named profile.
+pub fn profile_set(name: &str, profile: Profile) -> Result<(), CtlError> {
+    let mut all = load_profiles()?;
+    all.insert(name.to_owned(), profile);
+    let path = save_profiles(&all)?;
+    println!("profile \"{name}\" saved in {}", path.display());
+    Ok(())
+}
+
+/// `profile list`: names and servers (never passwords).
+pub fn profile_list(json_out: bool) -> Result<(), CtlError> {
+    let all = load_profiles()?;
+    if json_out {
+        let v: Value = all.iter().map(|(n, p)| (n.clone(), json!({"server": p.server, "user": p.user}))).collect();
+        println!("{v}");
+    } else {
+        for (name, p) in all {
+            println!("{name:<16} {:<40} {}", p.server, p.user.unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+fn devices_path(tenant: &str) -> String {
+    format!("sztp-server:tenants/tenant={tenant}/devices")
+}
+
+/// `device list` / `device status`: one row per device.
+pub fn device_list(client: &Client, tenant: &str, json_out: bool) -> Result<(), CtlError> {
+    let reply = client.call(Method::GET, &devices_path(tenant), None)?;
+    let devices = reply.body["sztp-server:devices"]["device"].as_array().cloned().unwrap_or_default();
+    if json_out {
+        println!("{}", Value::Array(devices));
+        return Ok(());
+    }
+    println!("{:<20} {:<16} {:<24} {:>8} {:<20} LAST ERROR", "SERIAL", "TYPE", "STAGE", "ATTEMPTS", "LAST SEEN");
+    for d in devices {
+        let s = &d["status"];
+        let text = |v: &Value| v.as_str().unwrap_or("-").to_owned();
+        println!(
+            "{:<20} {:<16} {:<24} {:>8} {:<20} {}",
+            text(&d["serial"]),
+            text(&d["device-type"]),
+            text(&s["stage"]),
+            text(&s["attempts"]),
+            text(&s["last-seen"]),
+            text(&s["last-error"])
+        );
+    }
+    Ok(())
+}
+
+/// `device show SN`.
+pub fn device_show(client: &Client, tenant: &str, serial: &str) -> Result<(), CtlError> {
+    let path = format!("{}/device={}", devices_path(tenant), encode(serial));
+    let reply = client.call(Method::GET, &path, None)?;
+    println!("{}", serde_json::to_string_pretty(&reply.body["sztp-server:device"][0]).map_err(CtlError::input)?);
+    Ok(())
+}
+
+/// `device add SN --type T [--activation-code C]`.
+pub fn device_add(
+    client: &Client,
+    tenant: &str,
+    serial: &str,
+    device_type: &str,
+    code: Option<&str>,
+) -> Result<(), CtlError> {
+    let mut entry = json!({ "serial": serial, "device-type": device_type });
+    if let Some(code) = code {
+        entry["activation-code"] = json!(code);
+    }
+    let body = json!({ "sztp-server:device": [entry] }).to_string().into_bytes();
+    client.call(Method::POST, &devices_path(tenant), Some(body))?;
+    println!("device {serial} added");
+    Ok(())
+}
+
+/// `device rm SN`.
+pub fn device_rm(client: &Client, tenant: &str, serial: &str) -> Result<(), CtlError> {
+    client.call(Method::DELETE, &format!("{}/device={}", devices_path(tenant), encode(serial)), None)?;
+    println!("device {serial} removed");
+    Ok(())
+}
+
+/// `log bootstrap|audit`: newest first, as a table or JSON.
+pub fn log(
+    client: &Client,
+    tenant: &str,
+    audit: bool,
+    device: Option<&str>,
+    limit: u64,
+    json_out: bool,
+) -> Result<(), CtlError> {
+    let name = if audit { "audit-log" } else { "bootstrapping-log" };
+    let mut path = format!("sztp-server:tenants/tenant={tenant}/{name}?limit={limit}");
+    if let Some(sn) = device {
+        path.push_str(&format!("&serial={}", encode(sn)));
+    }
+    let reply = client.call(Method::GET, &path, None)?;
+    let entries = reply.body[format!("sztp-server:{name}")]["entry"].as_array().cloned().unwrap_or_default();
+    if json_out {
+        println!("{}", Value::Array(entries));
+        return Ok(());
+    }
+    let text = |v: &Value| match v {
+        Value::Null => "-".to_owned(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    for e in entries {
+        if audit {
+            println!(
+                "{} {:<12} {:<6} {} {} {}",
+                text(&e["time"]),
+                text(&e["principal"]),
+                text(&e["method"]),
+                text(&e["status"]),
+                text(&e["path"]),
+                text(&e["source"])
+            );
+        } else {
+            println!(
+                "{} {:<12} {:<24} {} {}",
+                text(&e["time"]),
+                text(&e["serial"]),
+                text(&e["operation"]),
+                text(&e["status"]),
+                text(&e["outcome"])
+            );
+        }
+    }
+    Ok(())
+}
+
+fn encode(key: &str) -> String {
+    key.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

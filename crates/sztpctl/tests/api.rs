@@ -1,0 +1,82 @@
+//! `sztpctl` API commands, run as the real binary against a real server (in-process, quickstart
+//! database, loopback): profiles, raw verbs, device add/list/show/rm and logs, with exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../sztp-server/tests/support/mod.rs"]
+mod support;
+
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sztpctl");
+const PASSWORD: &str = "correct horse battery staple";
+
+fn ctl(config: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(BIN).env("XDG_CONFIG_HOME", config).env_remove("SZTPCTL_SERVER").args(args).output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_devices_logs_and_raw_verbs_against_a_server() {
+    let demo = support::Demo::start(1).await;
+    let config = tempfile::tempdir().unwrap();
+    let cfg = config.path().to_owned();
+    let server = format!("http://{}", demo.nbi);
+    tokio::task::spawn_blocking(move || {
+        // First use: create the administrator with a raw POST from stdin-less file.
+        let body = cfg.join("admin.json");
+        std::fs::write(&body, format!(r#"{{"sztp-server:administrator":[{{"login":"root","password":"{PASSWORD}","access-level":"unrestricted"}}]}}"#)).unwrap();
+        let out = ctl(&cfg, &["--server", &server, "post", "sztp-server:administrators", body.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("/restconf/data/sztp-server:administrators/administrator=root"));
+
+        // Without credentials the server refuses: exit 3 with its message.
+        let out = ctl(&cfg, &["--server", &server, "get", "sztp-server:administrators"]);
+        assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+        assert!(text(&out).contains("401"));
+
+        // A saved profile (0600) makes the rest credential-free on the command line.
+        let out = ctl(&cfg, &["--server", &server, "--user", "root", "--password", PASSWORD, "profile", "set", "default"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let file = cfg.join("sztpctl/profiles.json");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        let out = ctl(&cfg, &["profile", "list"]);
+        assert!(text(&out).contains(&server) && !text(&out).contains(PASSWORD));
+
+        let out = ctl(&cfg, &["device", "add", "SN-0100", "--type", "demo-device", "--activation-code", "device secret"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let out = ctl(&cfg, &["device", "add", "SN-0100", "--type", "demo-device"]);
+        assert_eq!(out.status.code(), Some(3));
+        assert!(text(&out).contains("exists"));
+        let out = ctl(&cfg, &["device", "add", "SN-0101", "--type", "nope"]);
+        assert_eq!(out.status.code(), Some(3));
+
+        let out = ctl(&cfg, &["device", "status"]);
+        assert!(out.status.success());
+        let table = text(&out);
+        assert!(table.starts_with("SERIAL") && table.contains("SN-0001") && table.contains("SN-0100"), "{table}");
+        let out = ctl(&cfg, &["--json", "device", "list"]);
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 2);
+        let out = ctl(&cfg, &["device", "show", "SN-0100"]);
+        assert!(text(&out).contains("\"device-type\": \"demo-device\""));
+        let out = ctl(&cfg, &["device", "rm", "SN-0100"]);
+        assert!(out.status.success());
+        assert_eq!(ctl(&cfg, &["device", "show", "SN-0100"]).status.code(), Some(3));
+
+        let out = ctl(&cfg, &["log", "audit", "--limit", "5"]);
+        assert!(out.status.success() && text(&out).contains("root"), "{}", text(&out));
+        let out = ctl(&cfg, &["--json", "log", "bootstrap", "--device", "SN-0001"]);
+        assert!(out.status.success(), "{}", text(&out));
+
+        // Bad input and an unreachable server have their own exit codes.
+        assert_eq!(ctl(&cfg, &["put", "sztp-server:administrators", "/nonexistent.json"]).status.code(), Some(2));
+        assert_eq!(ctl(&cfg, &["--server", "http://127.0.0.1:9", "get", "x:y"]).status.code(), Some(4));
+    })
+    .await
+    .unwrap();
+    demo.stop().await;
+}
