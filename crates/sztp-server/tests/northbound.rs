@@ -98,6 +98,19 @@ async fn first_use_then_administrators_access_levels_and_lockout() {
         nbi.call(M::DELETE, "sztp-server:administrators/administrator=root", Some(ROOT), None).await;
     assert_eq!(status, 409, "{body}");
 
+    // Preferences: a stricter policy applies to the next password; nonsense is refused.
+    let (status, body, _) = nbi.call(M::GET, "sztp-server:preferences", Some(ROOT), None).await;
+    assert_eq!((status, &body["sztp-server:preferences"]["password"]["min-length"]), (200, &json!(12)));
+    let strict = json!({"sztp-server:preferences": {"password": {"min-length": 30}, "lockout": {"threshold": 5, "duration": 600}}});
+    assert_eq!(nbi.call(M::PUT, "sztp-server:preferences", Some(ROOT), Some(strict)).await.0, 204);
+    let third = json!({"sztp-server:administrator": [{"login": "third", "password": "twenty characters ok"}]});
+    let (status, body, _) = nbi.call(M::POST, "sztp-server:administrators", Some(ROOT), Some(third)).await;
+    assert_eq!(status, 400);
+    assert!(message(&body).contains("at least 30"));
+    let silly = json!({"sztp-server:preferences": {"password": {"min-length": 2}}});
+    assert_eq!(nbi.call(M::PUT, "sztp-server:preferences", Some(ROOT), Some(silly)).await.0, 400);
+    assert_eq!(nbi.call(M::GET, "sztp-server:preferences", Some(VIEWER), None).await.0, 403);
+
     // Lockout after repeated failures (threshold 5): then even the right password is refused.
     for _ in 0..5 {
         assert_eq!(nbi.call(M::GET, DEVICES, Some((VIEWER.0, "wrong password!")), None).await.0, 401);

@@ -58,6 +58,11 @@ impl<'a> Fields<'a> {
         self.object.get(name)
     }
 
+    /// Any member's raw value.
+    pub fn value(&mut self, name: &'static str) -> Option<&'a Value> {
+        self.take(name)
+    }
+
     /// Skips a member (read-only state echoed back by a client).
     pub fn ignore(&mut self, name: &'static str) {
         self.taken.push(name);

@@ -11,6 +11,7 @@ pub mod json;
 pub mod logs;
 pub mod owner_certs;
 pub mod path;
+pub mod preferences;
 pub mod responses;
 pub mod trust;
 pub mod vouchers;
@@ -117,6 +118,41 @@ async fn serve(
                 ));
             }
             administrators(app, caller, method, steps.get(1), input).await
+        }
+        ["preferences"] => {
+            if !caller.is_unrestricted() {
+                return Err(error(
+                    StatusCode::FORBIDDEN,
+                    ErrorTag::AccessDenied,
+                    "only unrestricted administrators manage preferences",
+                ));
+            }
+            if matches!(caller, Caller::FirstUse) && write {
+                return Err(first_use_refusal());
+            }
+            match (method.clone(), input) {
+                (Method::GET, _) => {
+                    let p = app.store().get_preferences().await.map_err(store_error)?;
+                    Ok(reply(StatusCode::OK, json!({ "sztp-server:preferences": preferences::to_json(&p) })))
+                }
+                (Method::PUT, Some(body)) => {
+                    let inner = body.get("sztp-server:preferences").ok_or_else(|| {
+                        error(
+                            StatusCode::BAD_REQUEST,
+                            ErrorTag::MalformedMessage,
+                            "the body must hold \"sztp-server:preferences\"",
+                        )
+                    })?;
+                    let p = preferences::from_json(inner).map_err(field_error)?;
+                    app.store().put_preferences(&p).await.map_err(store_error)?;
+                    Ok(StatusCode::NO_CONTENT.into_response())
+                }
+                _ => Err(error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    ErrorTag::OperationNotSupported,
+                    "preferences support GET and PUT",
+                )),
+            }
         }
         ["tenants", "tenant", log @ ("bootstrapping-log" | "audit-log")] => {
             if *method != Method::GET {
