@@ -144,6 +144,7 @@ impl Server {
             }
             results.push((name, result.map_err(|e| e.to_string())));
         }
+        self.app.set_endpoint_status(results.iter().cloned().collect());
         Ok(results)
     }
 

@@ -7,7 +7,9 @@ pub mod admins;
 pub mod auth;
 pub mod device_types;
 pub mod devices;
+pub mod endpoints;
 pub mod json;
+mod lists;
 pub mod logs;
 pub mod owner_certs;
 pub mod path;
@@ -32,6 +34,7 @@ use crate::restconf::{ErrorReply, YANG_JSON, read_body};
 use crate::state::AppState;
 use auth::Caller;
 use json::FieldError;
+use lists::{Kind, tenant_resource};
 use path::Step;
 
 /// Our module's name (the JSON prefix).
@@ -43,16 +46,16 @@ pub fn router(app: AppState) -> Router {
     Router::new().route("/restconf/data/{*path}", any(data)).with_state(app)
 }
 
-fn error(status: StatusCode, tag: ErrorTag, message: impl Into<String>) -> ErrorReply {
+pub(crate) fn error(status: StatusCode, tag: ErrorTag, message: impl Into<String>) -> ErrorReply {
     let error_type = if status == StatusCode::UNAUTHORIZED { ErrorType::Protocol } else { ErrorType::Application };
     ErrorReply::new(Encoding::Json, error_type, tag, message).with_status(status)
 }
 
-fn field_error(e: FieldError) -> ErrorReply {
+pub(crate) fn field_error(e: FieldError) -> ErrorReply {
     error(StatusCode::BAD_REQUEST, ErrorTag::parse(e.tag), e.to_string())
 }
 
-fn store_error(e: StoreError) -> ErrorReply {
+pub(crate) fn store_error(e: StoreError) -> ErrorReply {
     match e {
         StoreError::NotFound { .. } => error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, e.to_string()),
         StoreError::Conflict { .. } => error(StatusCode::CONFLICT, ErrorTag::DataExists, e.to_string()),
@@ -63,7 +66,7 @@ fn store_error(e: StoreError) -> ErrorReply {
     }
 }
 
-fn reply(status: StatusCode, body: Value) -> Response {
+pub(crate) fn reply(status: StatusCode, body: Value) -> Response {
     (status, [(header::CONTENT_TYPE, YANG_JSON)], body.to_string()).into_response()
 }
 
@@ -213,7 +216,7 @@ fn first_use_refusal() -> ErrorReply {
 }
 
 /// The list entry in a POST/PUT body: `{"sztp-server:administrator":[{…}]}` (or the bare entry).
-fn entry<'a>(input: &'a Value, list: &str) -> Result<&'a Value, ErrorReply> {
+pub(crate) fn entry<'a>(input: &'a Value, list: &str) -> Result<&'a Value, ErrorReply> {
     let key = format!("{MODULE}:{list}");
     let v = input.get(&key).ok_or_else(|| {
         error(StatusCode::BAD_REQUEST, ErrorTag::MalformedMessage, format!("the body must hold \"{key}\""))
@@ -320,11 +323,11 @@ async fn administrators(
     }
 }
 
-fn not_found(kind: &str, key: &str) -> ErrorReply {
+pub(crate) fn not_found(kind: &str, key: &str) -> ErrorReply {
     error(StatusCode::NOT_FOUND, ErrorTag::InvalidValue, format!("no {kind} \"{key}\""))
 }
 
-fn created_or_replaced(created: bool, location: &str) -> Response {
+pub(crate) fn created_or_replaced(created: bool, location: &str) -> Response {
     if created {
         (StatusCode::CREATED, [(header::LOCATION, format!("/restconf/data/{location}"))]).into_response()
     } else {
@@ -399,187 +402,6 @@ async fn device_resource(
                 .map_err(store_error)?
                 .ok_or_else(|| not_found("device", &serial))?;
             store.delete_device(tenant, &serial).await.map_err(store_error)?;
-            Ok(StatusCode::NO_CONTENT.into_response())
-        }
-        _ => Err(error(StatusCode::METHOD_NOT_ALLOWED, ErrorTag::OperationNotSupported, "method not allowed here")),
-    }
-}
-
-/// The tenant lists served by [`tenant_resource`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    DeviceType,
-    Response,
-    TrustBag,
-    OwnerCertificate,
-    Voucher,
-}
-
-impl Kind {
-    const ALL: [Kind; 5] = [Kind::DeviceType, Kind::Response, Kind::TrustBag, Kind::OwnerCertificate, Kind::Voucher];
-
-    /// The kind whose container (and list, when given) a path names.
-    fn from_path(container: &str, list: Option<&str>) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.container() == container && list.is_none_or(|l| l == k.list()))
-    }
-
-    fn container(self) -> &'static str {
-        match self {
-            Kind::DeviceType => "device-types",
-            Kind::Response => "responses",
-            Kind::TrustBag => "truststore",
-            Kind::OwnerCertificate => "owner-certificates",
-            Kind::Voucher => "vouchers",
-        }
-    }
-
-    fn list(self) -> &'static str {
-        match self {
-            Kind::DeviceType => "device-type",
-            Kind::Response => "response",
-            Kind::TrustBag => "certificate-bag",
-            Kind::OwnerCertificate => "owner-certificate",
-            Kind::Voucher => "voucher",
-        }
-    }
-
-    fn key(self) -> &'static str {
-        if self == Kind::Voucher { "serial" } else { "name" }
-    }
-}
-
-async fn kind_list(app: &AppState, kind: Kind, tenant: TenantId) -> Result<Vec<Value>, ErrorReply> {
-    let store = app.store();
-    Ok(match kind {
-        Kind::DeviceType => {
-            store.list_device_types(tenant).await.map_err(store_error)?.iter().map(device_types::to_json).collect()
-        }
-        Kind::Response => {
-            store.list_responses(tenant).await.map_err(store_error)?.iter().map(responses::to_json).collect()
-        }
-        Kind::TrustBag => {
-            store.list_trust_bags(tenant).await.map_err(store_error)?.iter().map(trust::to_json).collect()
-        }
-        Kind::OwnerCertificate => {
-            store.list_owner_certificates(tenant).await.map_err(store_error)?.iter().map(owner_certs::to_json).collect()
-        }
-        Kind::Voucher => store
-            .list_vouchers(tenant, sztp_store::MAX_PAGE_SIZE, 0)
-            .await
-            .map_err(store_error)?
-            .iter()
-            .map(vouchers::to_json)
-            .collect(),
-    })
-}
-
-async fn kind_get(app: &AppState, kind: Kind, tenant: TenantId, key: &str) -> Result<Option<Value>, ErrorReply> {
-    let store = app.store();
-    Ok(match kind {
-        Kind::DeviceType => {
-            store.get_device_type(tenant, key).await.map_err(store_error)?.map(|v| device_types::to_json(&v))
-        }
-        Kind::Response => store.get_response(tenant, key).await.map_err(store_error)?.map(|v| responses::to_json(&v)),
-        Kind::TrustBag => store.get_trust_bag(tenant, key).await.map_err(store_error)?.map(|v| trust::to_json(&v)),
-        Kind::OwnerCertificate => {
-            store.get_owner_certificate(tenant, key).await.map_err(store_error)?.map(|v| owner_certs::to_json(&v))
-        }
-        Kind::Voucher => store.get_voucher(tenant, key).await.map_err(store_error)?.map(|v| vouchers::to_json(&v)),
-    })
-}
-
-/// Parses and validates an entry, then writes it; nothing is written when validation fails.
-async fn kind_put(app: &AppState, kind: Kind, tenant: TenantId, entry: &Value) -> Result<(), ErrorReply> {
-    let store = app.store();
-    match kind {
-        Kind::DeviceType => {
-            let t = device_types::from_json(entry).map_err(field_error)?;
-            store.put_device_type(tenant, &t).await
-        }
-        Kind::Response => {
-            let r = responses::from_json(entry).map_err(field_error)?;
-            crate::provisioning::conveyed::conveyed_information(&r.spec, sztp_store::CompatProfile::Rfc8572)
-                .map_err(|e| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, e.to_string()))?;
-            store.put_response(tenant, &r).await
-        }
-        Kind::TrustBag => {
-            let bag = trust::from_json(entry).map_err(field_error)?;
-            store.put_trust_bag(tenant, &bag).await
-        }
-        Kind::OwnerCertificate => {
-            let oc = owner_certs::from_json(entry).map_err(field_error)?;
-            store.put_owner_certificate(tenant, &oc).await
-        }
-        Kind::Voucher => {
-            let v = vouchers::from_json(entry).map_err(field_error)?;
-            store.put_voucher(tenant, &v).await
-        }
-    }
-    .map_err(store_error)
-}
-
-async fn kind_delete(app: &AppState, kind: Kind, tenant: TenantId, key: &str) -> Result<(), ErrorReply> {
-    let store = app.store();
-    match kind {
-        Kind::DeviceType => store.delete_device_type(tenant, key).await,
-        Kind::Response => store.delete_response(tenant, key).await,
-        Kind::TrustBag => store.delete_trust_bag(tenant, key).await,
-        Kind::OwnerCertificate => store.delete_owner_certificate(tenant, key).await,
-        Kind::Voucher => store.delete_voucher(tenant, key).await,
-    }
-    .map_err(store_error)
-}
-
-/// GET, POST, PUT and DELETE on the tenant lists of [`Kind`].
-async fn tenant_resource(
-    app: &AppState,
-    kind: Kind,
-    tenant: TenantId,
-    tenant_name: &str,
-    method: &Method,
-    item: Option<&Step>,
-    input: Option<Value>,
-) -> Result<Response, ErrorReply> {
-    let key = item.and_then(|s| s.key.clone());
-    let list = kind.list();
-    match (method.clone(), key) {
-        (Method::GET, None) => {
-            let entries = kind_list(app, kind, tenant).await?;
-            Ok(reply(StatusCode::OK, json!({ format!("{MODULE}:{}", kind.container()): { list: entries } })))
-        }
-        (Method::GET, Some(key)) => {
-            let v = kind_get(app, kind, tenant, &key).await?.ok_or_else(|| not_found(list, &key))?;
-            Ok(reply(StatusCode::OK, json!({ format!("{MODULE}:{list}"): [v] })))
-        }
-        (Method::POST | Method::PUT, key) => {
-            let body = input.unwrap_or(Value::Null);
-            let entry = entry(&body, list)?;
-            let name = entry.get(kind.key()).and_then(Value::as_str).unwrap_or_default().to_owned();
-            if let Some(k) = &key
-                && *k != name
-            {
-                return Err(error(
-                    StatusCode::BAD_REQUEST,
-                    ErrorTag::InvalidValue,
-                    format!("the {} in the body differs from the one in the path", kind.key()),
-                ));
-            }
-            let existing = if name.is_empty() { None } else { kind_get(app, kind, tenant, &name).await? };
-            if *method == Method::POST && existing.is_some() {
-                return Err(error(StatusCode::CONFLICT, ErrorTag::DataExists, format!("{list} \"{name}\" exists")));
-            }
-            kind_put(app, kind, tenant, entry).await?;
-            let location = format!(
-                "sztp-server:tenants/tenant={}/{}/{list}={}",
-                path::encode(tenant_name),
-                kind.container(),
-                path::encode(&name)
-            );
-            Ok(created_or_replaced(existing.is_none(), &location))
-        }
-        (Method::DELETE, Some(key)) => {
-            kind_get(app, kind, tenant, &key).await?.ok_or_else(|| not_found(list, &key))?;
-            kind_delete(app, kind, tenant, &key).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         _ => Err(error(StatusCode::METHOD_NOT_ALLOWED, ErrorTag::OperationNotSupported, "method not allowed here")),

@@ -1,0 +1,132 @@
+//! `tenants/tenant/endpoints/endpoint`: listeners as configuration, plus the read-only
+//! `listening` / `error` the last rebind left. Writes take effect without a restart.
+
+use std::net::{IpAddr, SocketAddr};
+
+use serde_json::{Map, Value, json};
+use sztp_protocol::x509::load_certificates;
+use sztp_store::{ClientAuth, Endpoint, EndpointTls, TenantId, TlsVersion};
+
+use super::json::{FieldError, Fields, b64};
+
+const APIS: &[&str] = &["native", "tenant", "rfc8572", "ca-api", "files", "metrics"];
+
+/// RFC 7951 JSON of an endpoint and what the listener layer says about it.
+pub fn to_json(e: &Endpoint, status: Option<Result<SocketAddr, String>>) -> Value {
+    let mut o = Map::new();
+    o.insert("name".into(), json!(e.name));
+    o.insert("address".into(), json!(e.address));
+    o.insert("port".into(), json!(e.port));
+    o.insert("protocol".into(), json!(if e.tls.is_some() { "https" } else { "http" }));
+    if let Some(t) = &e.tls {
+        let certs: Vec<String> =
+            load_certificates(t.cert_chain_pem.as_bytes()).unwrap_or_default().iter().map(|c| b64(c.der())).collect();
+        let mut tls = json!({
+            "server-key": t.server_key,
+            "certificate": certs,
+            "client-auth": match t.client_auth { ClientAuth::None => "none", ClientAuth::Optional => "optional", ClientAuth::Required => "required" },
+            "min-version": match t.min_version { TlsVersion::Tls12 => "tls1.2", TlsVersion::Tls13 => "tls1.3" },
+        });
+        if let Some(bag) = &t.client_trust_bag {
+            tls["client-trust-bag"] = json!(bag);
+        }
+        o.insert("tls".into(), tls);
+    }
+    o.insert("apis".into(), json!(e.apis));
+    if let Some(x) = &e.external_address {
+        o.insert("external-address".into(), json!(x));
+    }
+    o.insert("enabled".into(), json!(e.enabled));
+    match status {
+        Some(Ok(addr)) => {
+            o.insert("listening".into(), json!(addr.to_string()));
+        }
+        Some(Err(reason)) => {
+            o.insert("error".into(), json!(reason));
+        }
+        None => {}
+    }
+    Value::Object(o)
+}
+
+/// An endpoint of `tenant` from input JSON.
+pub fn from_json(v: &Value, tenant: TenantId) -> Result<Endpoint, FieldError> {
+    let mut f = Fields::new(v, "endpoint")?;
+    let name = f.required_string("name")?;
+    let address = f.required_string("address")?;
+    address
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .map_err(|_| FieldError::invalid("address", format!("\"{address}\" is not an IP address")))?;
+    let port = match f.value("port") {
+        Some(p) => p
+            .as_u64()
+            .and_then(|p| u16::try_from(p).ok())
+            .ok_or_else(|| FieldError::invalid("port", "must be 0..65535"))?,
+        None => return Err(FieldError { node: "port".into(), tag: "missing-element", message: "is mandatory".into() }),
+    };
+    let https = match f.string("protocol")?.as_deref() {
+        None | Some("http") => false,
+        Some("https") => true,
+        Some(other) => return Err(FieldError::invalid("protocol", format!("\"{other}\" is not http or https"))),
+    };
+    let tls = match (https, f.object("tls")?) {
+        (true, Some(t)) => Some(tls_from_json(t)?),
+        (true, None) => {
+            return Err(FieldError {
+                node: "tls".into(),
+                tag: "missing-element",
+                message: "an https endpoint needs tls settings".into(),
+            });
+        }
+        (false, Some(_)) => return Err(FieldError::invalid("tls", "only https endpoints take tls settings")),
+        (false, None) => None,
+    };
+    let apis = f.string_list("apis")?;
+    if let Some(bad) = apis.iter().find(|a| !APIS.contains(&a.as_str())) {
+        return Err(FieldError::invalid("apis", format!("\"{bad}\" is not one of {}", APIS.join(", "))));
+    }
+    let external_address = f.string("external-address")?;
+    let enabled = f.boolean("enabled")?.unwrap_or(true);
+    f.ignore("listening");
+    f.ignore("error");
+    f.finish()?;
+    Ok(Endpoint { name, tenant_id: tenant, address, port, tls, apis, external_address, enabled })
+}
+
+fn tls_from_json(v: &Value) -> Result<EndpointTls, FieldError> {
+    let mut f = Fields::new(v, "tls")?;
+    let server_key = f.required_string("server-key")?;
+    let mut pem = String::new();
+    for (i, c) in f.string_list("certificate")?.iter().enumerate() {
+        let der = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, c.trim())
+            .map_err(|_| FieldError::invalid("certificate", format!("entry {} is not base64", i + 1)))?;
+        sztp_protocol::x509::Certificate::from_der(&der)
+            .map_err(|e| FieldError::invalid("certificate", format!("entry {}: {e}", i + 1)))?;
+        pem.push_str(&sztp_ca::pem_encode("CERTIFICATE", &der));
+    }
+    if pem.is_empty() {
+        return Err(FieldError {
+            node: "certificate".into(),
+            tag: "missing-element",
+            message: "the server certificate chain is empty".into(),
+        });
+    }
+    let client_auth = match f.string("client-auth")?.as_deref() {
+        None | Some("optional") => ClientAuth::Optional,
+        Some("none") => ClientAuth::None,
+        Some("required") => ClientAuth::Required,
+        Some(other) => {
+            return Err(FieldError::invalid("client-auth", format!("\"{other}\" is not none, optional or required")));
+        }
+    };
+    let min_version = match f.string("min-version")?.as_deref() {
+        None | Some("tls1.2") => TlsVersion::Tls12,
+        Some("tls1.3") => TlsVersion::Tls13,
+        Some(other) => return Err(FieldError::invalid("min-version", format!("\"{other}\" is not tls1.2 or tls1.3"))),
+    };
+    let client_trust_bag = f.string("client-trust-bag")?;
+    f.finish()?;
+    Ok(EndpointTls { server_key, cert_chain_pem: pem, client_auth, client_trust_bag, min_version })
+}
