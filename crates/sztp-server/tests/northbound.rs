@@ -166,6 +166,25 @@ async fn devices_created_through_the_api_bootstrap_and_bad_input_changes_nothing
     assert!(entry["status"]["last-error"].as_str().unwrap().contains("owner certificate or voucher"));
     assert!(entry.get("activation-code").is_none());
 
+    // PATCH merges: disabling the device keeps everything else, and it can no longer bootstrap.
+    let patch = json!({"sztp-server:device": [{"enabled": false}]});
+    assert_eq!(nbi.call(M::PATCH, &format!("{DEVICES}/device=SN-0100"), Some(ROOT), Some(patch)).await.0, 204);
+    let (_, body, _) = nbi.call(M::GET, &format!("{DEVICES}/device=SN-0100"), Some(ROOT), None).await;
+    assert_eq!(body["sztp-server:device"][0]["enabled"], false);
+    assert_eq!(body["sztp-server:device"][0]["overrides"]["signing"], "signed");
+    let (status, _, _) =
+        post(&client, &demo.url(GBD), Some(("SN-0100", "a fresh activation code")), None, None, Vec::new()).await;
+    assert_eq!(status, 401);
+    let rename = json!({"sztp-server:device": [{"serial": "SN-0200"}]});
+    assert_eq!(nbi.call(M::PATCH, &format!("{DEVICES}/device=SN-0100"), Some(ROOT), Some(rename)).await.0, 400);
+    // A device type patched through the generic lists.
+    let level = json!({"sztp-server:device-type": [{"reporting-level": "minimal"}]});
+    let dt = "sztp-server:tenants/tenant=default/device-types/device-type=demo-device";
+    assert_eq!(nbi.call(M::PATCH, dt, Some(ROOT), Some(level)).await.0, 204);
+    let (_, body, _) = nbi.call(M::GET, dt, Some(ROOT), None).await;
+    assert_eq!(body["sztp-server:device-type"][0]["reporting-level"], "minimal");
+    assert_eq!(body["sztp-server:device-type"][0]["profile"], "rfc8572");
+
     assert_eq!(nbi.call(M::DELETE, &format!("{DEVICES}/device=SN-0100"), Some(ROOT), None).await.0, 204);
     assert_eq!(nbi.call(M::DELETE, &format!("{DEVICES}/device=SN-0100"), Some(ROOT), None).await.0, 404);
     demo.stop().await;

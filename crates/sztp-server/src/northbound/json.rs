@@ -29,6 +29,23 @@ impl std::fmt::Display for FieldError {
     }
 }
 
+/// Merges `patch` into `target` (RFC 7396 style, as a RESTCONF plain PATCH on one entry):
+/// objects merge member by member, `null` removes a member, anything else replaces.
+pub fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
 /// Base64 of bytes (YANG `binary`).
 pub fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)

@@ -222,6 +222,21 @@ pub(super) async fn tenant_resource(
             );
             Ok(created_or_replaced(existing.is_none(), &location))
         }
+        (Method::PATCH, Some(key)) => {
+            let mut merged = kind_get(app, kind, tenant, &key).await?.ok_or_else(|| not_found(list, &key))?;
+            let body = input.unwrap_or(Value::Null);
+            let patch = entry(&body, list)?;
+            if patch.get(kind.key()).is_some_and(|k| k.as_str() != Some(key.as_str())) {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorTag::InvalidValue,
+                    format!("a PATCH cannot change the {}", kind.key()),
+                ));
+            }
+            super::json::merge(&mut merged, patch);
+            kind_put(app, kind, tenant, &merged).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
         (Method::DELETE, Some(key)) => {
             kind_get(app, kind, tenant, &key).await?.ok_or_else(|| not_found(list, &key))?;
             kind_delete(app, kind, tenant, &key).await?;

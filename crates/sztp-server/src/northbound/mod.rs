@@ -395,6 +395,29 @@ async fn device_resource(
             );
             Ok(created_or_replaced(existing.is_none(), &location))
         }
+        (Method::PATCH, Some(serial)) => {
+            let existing = store
+                .get_device(tenant, &serial)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| not_found("device", &serial))?;
+            let body = input.unwrap_or(Value::Null);
+            let patch = entry(&body, "device")?;
+            if patch.get("serial").is_some_and(|k| k.as_str() != Some(serial.as_str())) {
+                return Err(error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, "a PATCH cannot change the serial"));
+            }
+            let mut merged = devices::to_json(&existing, None);
+            json::merge(&mut merged, patch);
+            let (mut device, code) = devices::from_json(&merged, Some(&existing)).map_err(field_error)?;
+            if let Some(code) = code {
+                device.activation_code_hash = Some(
+                    crate::password::hash(&code)
+                        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e))?,
+                );
+            }
+            store.put_device(tenant, &device).await.map_err(store_error)?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
         (Method::DELETE, Some(serial)) => {
             store
                 .get_device(tenant, &serial)
