@@ -137,6 +137,18 @@ pub enum DeviceCommand {
         #[arg(long)]
         activation_code: Option<String>,
     },
+    /// Bulk import from CSV (`serial,device-type[,activation-code[,enabled]]`, header line
+    /// first) or JSON (a list of device objects); sent in batches, failures listed by line.
+    Import {
+        /// The file (`.csv` or `.json`), or `-` for CSV on stdin.
+        file: String,
+        /// What to do with serials that exist already.
+        #[arg(long, value_parser = ["fail", "skip", "replace"], default_value = "fail")]
+        on_conflict: String,
+        /// Devices per request.
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=10000))]
+        batch: u64,
+    },
     /// Remove a device.
     Rm {
         /// Serial number.

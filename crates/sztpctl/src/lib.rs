@@ -35,6 +35,9 @@ pub fn run(cli: &Cli) -> Result<(), CtlError> {
                     api::commands::device_add(&c, t, serial, device_type, activation_code.as_deref())
                 }
                 DeviceCommand::Rm { serial } => api::commands::device_rm(&c, t, serial),
+                DeviceCommand::Import { file, on_conflict, batch } => {
+                    api::import::run(&c, t, file, on_conflict, *batch as usize, cli.json)
+                }
             }
         }
         Command::Log(LogCommand::Bootstrap { device, limit }) => {

@@ -80,3 +80,44 @@ async fn profiles_devices_logs_and_raw_verbs_against_a_server() {
     .unwrap();
     demo.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_import_reports_failures_by_line() {
+    let demo = support::Demo::start(1).await;
+    let config = tempfile::tempdir().unwrap();
+    let cfg = config.path().to_owned();
+    let server = format!("http://{}", demo.nbi);
+    tokio::task::spawn_blocking(move || {
+        let body = cfg.join("admin.json");
+        std::fs::write(&body, format!(r#"{{"sztp-server:administrator":[{{"login":"root","password":"{PASSWORD}","access-level":"unrestricted"}}]}}"#)).unwrap();
+        assert!(ctl(&cfg, &["--server", &server, "post", "sztp-server:administrators", body.to_str().unwrap()]).status.success());
+        let auth = ["--server", server.as_str(), "--user", "root", "--password", PASSWORD];
+        let csv = cfg.join("devices.csv");
+        std::fs::write(&csv, "serial,device-type,activation-code\nSN-1001,demo-device,code one\nSN-1002,no-such-type,\nSN-1003,demo-device,\n,demo-device,\n").unwrap();
+        let out = ctl(&cfg, &[&auth[..], &["device", "import", csv.to_str().unwrap(), "--batch", "2"]].concat());
+        assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+        let report = text(&out);
+        assert!(report.contains("created 2, replaced 0, skipped 0, failed 2"), "{report}");
+        assert!(report.contains("line 3: SN-1002") && report.contains("line 5: -"), "{report}");
+
+        // Again: existing serials fail the whole batch unless skipped or replaced.
+        let again = cfg.join("again.csv");
+        std::fs::write(&again, "serial,device-type\nSN-1001,demo-device\nSN-1004,demo-device\n").unwrap();
+        let out = ctl(&cfg, &[&auth[..], &["device", "import", again.to_str().unwrap()]].concat());
+        assert_eq!(out.status.code(), Some(3));
+        assert!(text(&out).contains("exist already"), "{}", text(&out));
+        let out = ctl(&cfg, &[&auth[..], &["--json", "device", "import", again.to_str().unwrap(), "--on-conflict", "skip"]].concat());
+        assert!(out.status.success(), "{}", text(&out));
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!((summary["created"].as_u64(), summary["skipped"].as_u64()), (Some(1), Some(1)));
+    })
+    .await
+    .unwrap();
+    // The imported activation code authenticates on the southbound endpoint (401 otherwise);
+    // the device has no voucher yet, so its signed response is an operator-side 500.
+    let client = demo.client(None);
+    let url = demo.url(support::GBD);
+    assert_eq!(support::post(&client, &url, Some(("SN-1001", "code one")), None, None, Vec::new()).await.0, 500);
+    assert_eq!(support::post(&client, &url, Some(("SN-1001", "code two")), None, None, Vec::new()).await.0, 401);
+    demo.stop().await;
+}

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod device_types;
 pub mod devices;
 pub mod endpoints;
+pub mod import;
 pub mod json;
 mod lists;
 pub mod logs;
@@ -168,6 +169,17 @@ async fn serve(
             let (tenant, _) = tenant_scope(app, caller, &steps, false).await?;
             let which = if *log == "audit-log" { logs::Log::Audit } else { logs::Log::Bootstrapping };
             logs::serve(app, tenant, which, query).await
+        }
+        ["tenants", "tenant", "devices", "import"] => {
+            if *method != Method::POST {
+                return Err(error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    ErrorTag::OperationNotSupported,
+                    "actions are invoked with POST",
+                ));
+            }
+            let (tenant, _) = tenant_scope(app, caller, &steps, true).await?;
+            import::run(app, tenant, &input.unwrap_or(Value::Null)).await
         }
         ["tenants", "tenant", "devices"] | ["tenants", "tenant", "devices", "device"] => {
             let (tenant, tenant_name) = tenant_scope(app, caller, &steps, write).await?;

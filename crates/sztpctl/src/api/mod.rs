@@ -2,6 +2,7 @@
 //! saved profile (a 0600 file in the user's config directory), and one blocking HTTP client.
 
 pub mod commands;
+pub mod import;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,0 +1,139 @@
+//! The `devices/import` action: many devices in one request, validated one by one, activation
+//! codes hashed on all cores, written in one batched transaction; failures are reported per
+//! entry instead of failing the whole import (except `on-conflict fail`).
+
+use std::collections::HashSet;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+use sztp_protocol::model::restconf_errors::ErrorTag;
+use sztp_store::{Device, TenantId};
+
+use super::{devices, error, reply, store_error};
+use crate::restconf::ErrorReply;
+use crate::state::AppState;
+
+/// What to do with serials that already exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnConflict {
+    Fail,
+    Skip,
+    Replace,
+}
+
+/// Runs the action on `{"sztp-server:input": {"on-conflict": …, "device": [...]}}`.
+pub async fn run(app: &AppState, tenant: TenantId, input: &Value) -> Result<Response, ErrorReply> {
+    let bad = |m: String| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m);
+    let input = input.get("sztp-server:input").ok_or_else(|| {
+        error(StatusCode::BAD_REQUEST, ErrorTag::MalformedMessage, "the body must hold \"sztp-server:input\"")
+    })?;
+    let on_conflict = match input.get("on-conflict").and_then(Value::as_str) {
+        None | Some("fail") => OnConflict::Fail,
+        Some("skip") => OnConflict::Skip,
+        Some("replace") => OnConflict::Replace,
+        Some(other) => return Err(bad(format!("on-conflict: \"{other}\" is not fail, skip or replace"))),
+    };
+    let entries = input.get("device").and_then(Value::as_array).cloned().unwrap_or_default();
+
+    let mut failures: Vec<Value> = Vec::new();
+    let mut parsed: Vec<(usize, Device, Option<String>)> = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        match devices::from_json(entry, None) {
+            Ok((d, code)) => parsed.push((i, d, code)),
+            Err(e) => failures.push(failure(i, entry.get("serial"), e.to_string())),
+        }
+    }
+
+    let existing = existing_serials(app, tenant).await?;
+    let conflicts: Vec<&str> =
+        parsed.iter().filter(|(_, d, _)| existing.contains(&d.serial)).map(|(_, d, _)| d.serial.as_str()).collect();
+    if on_conflict == OnConflict::Fail && !conflicts.is_empty() {
+        return Err(error(
+            StatusCode::CONFLICT,
+            ErrorTag::DataExists,
+            format!(
+                "{} devices exist already (first: {}); nothing was imported; use on-conflict skip or replace",
+                conflicts.len(),
+                conflicts[0]
+            ),
+        ));
+    }
+    let mut skipped = 0u32;
+    if on_conflict == OnConflict::Skip {
+        parsed.retain(|(_, d, _)| {
+            let keep = !existing.contains(&d.serial);
+            skipped += u32::from(!keep);
+            keep
+        });
+    }
+    let parsed = hash_codes(parsed).await?;
+
+    let devices: Vec<Device> = parsed.iter().map(|(_, d)| d.clone()).collect();
+    let results = app.store().put_devices_bulk(tenant, &devices).await.map_err(store_error)?;
+    let (mut created, mut replaced) = (0u32, 0u32);
+    for ((index, device), result) in parsed.iter().zip(results) {
+        match result {
+            Ok(()) if existing.contains(&device.serial) => replaced += 1,
+            Ok(()) => created += 1,
+            Err(e) => failures.push(failure(*index, Some(&json!(device.serial)), e.to_string())),
+        }
+    }
+    failures.sort_by_key(|f| f["index"].as_u64());
+    let output = json!({ "sztp-server:output": { "created": created, "replaced": replaced, "skipped": skipped, "failure": failures } });
+    Ok(reply(StatusCode::OK, output))
+}
+
+fn failure(index: usize, serial: Option<&Value>, reason: String) -> Value {
+    let mut f = json!({ "index": index, "reason": reason });
+    if let Some(s) = serial.and_then(Value::as_str) {
+        f["serial"] = json!(s);
+    }
+    f
+}
+
+async fn existing_serials(app: &AppState, tenant: TenantId) -> Result<HashSet<String>, ErrorReply> {
+    let mut serials = HashSet::new();
+    let page = sztp_store::MAX_PAGE_SIZE;
+    let mut offset = 0;
+    loop {
+        let batch = app.store().list_devices(tenant, page, offset).await.map_err(store_error)?;
+        let n = batch.len() as u64;
+        serials.extend(batch.into_iter().map(|d| d.serial));
+        if n < page {
+            return Ok(serials);
+        }
+        offset += n;
+    }
+}
+
+/// Hashes activation codes on the blocking pool, one chunk per core.
+async fn hash_codes(parsed: Vec<(usize, Device, Option<String>)>) -> Result<Vec<(usize, Device)>, ErrorReply> {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let chunk = parsed.len().div_ceil(cores).max(1);
+    let mut tasks = Vec::new();
+    let mut rest = parsed;
+    while !rest.is_empty() {
+        let tail = rest.split_off(chunk.min(rest.len()));
+        let part = std::mem::replace(&mut rest, tail);
+        tasks.push(tokio::task::spawn_blocking(move || {
+            part.into_iter()
+                .map(|(i, mut d, code)| {
+                    if let Some(code) = code {
+                        d.activation_code_hash = Some(crate::password::hash(&code)?);
+                    }
+                    Ok((i, d))
+                })
+                .collect::<Result<Vec<_>, String>>()
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        let part = t
+            .await
+            .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e.to_string()))?
+            .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e))?;
+        out.extend(part);
+    }
+    Ok(out)
+}
