@@ -10,6 +10,7 @@ pub mod devices;
 pub mod endpoints;
 pub mod import;
 pub mod json;
+pub mod keystore;
 mod lists;
 pub mod logs;
 pub mod owner_certs;
@@ -169,6 +170,10 @@ async fn serve(
             let (tenant, _) = tenant_scope(app, caller, &steps, false).await?;
             let which = if *log == "audit-log" { logs::Log::Audit } else { logs::Log::Bootstrapping };
             logs::serve(app, tenant, which, query).await
+        }
+        ["tenants", "tenant", "keystore"] | ["tenants", "tenant", "keystore", _] => {
+            let (tenant, _) = tenant_scope(app, caller, &steps, write).await?;
+            keystore::serve(app, tenant, method, steps.get(3), input).await
         }
         ["tenants", "tenant", "devices", "import"] => {
             if *method != Method::POST {

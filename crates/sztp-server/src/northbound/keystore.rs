@@ -1,0 +1,102 @@
+//! `tenants/tenant/keystore`: asymmetric keys, created only by the `generate` and `import`
+//! actions (so private keys never pass through the datastore) and sealed at rest; reads show the
+//! public half only.
+
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use sztp_ca::{KeyAlgorithm, PrivateKey};
+use sztp_protocol::model::restconf_errors::ErrorTag;
+use sztp_store::{StoredKey, TenantId};
+
+use super::json::{Fields, b64, rfc3339};
+use super::path::Step;
+use super::{error, field_error, not_found, reply, store_error};
+use crate::provisioning::keys;
+use crate::restconf::ErrorReply;
+use crate::state::AppState;
+
+fn to_json(k: &StoredKey) -> Value {
+    json!({ "name": k.name, "algorithm": k.algorithm, "public-key": b64(&k.public_key_der), "created-at": rfc3339(k.created_at) })
+}
+
+/// Serves `keystore`, `keystore/asymmetric-key=N`, `keystore/generate` and `keystore/import`.
+pub async fn serve(
+    app: &AppState,
+    tenant: TenantId,
+    method: &Method,
+    step: Option<&Step>,
+    input: Option<Value>,
+) -> Result<Response, ErrorReply> {
+    let store = app.store();
+    match (method.clone(), step.map(|s| (s.name.as_str(), s.key.clone()))) {
+        (Method::GET, None) => {
+            let keys: Vec<Value> = store.list_keys(tenant).await.map_err(store_error)?.iter().map(to_json).collect();
+            Ok(reply(StatusCode::OK, json!({ "sztp-server:keystore": { "asymmetric-key": keys } })))
+        }
+        (Method::GET, Some(("asymmetric-key", Some(name)))) => {
+            let k = store.get_key(tenant, &name).await.map_err(store_error)?.ok_or_else(|| not_found("key", &name))?;
+            Ok(reply(StatusCode::OK, json!({ "sztp-server:asymmetric-key": [to_json(&k)] })))
+        }
+        (Method::DELETE, Some(("asymmetric-key", Some(name)))) => {
+            store.get_key(tenant, &name).await.map_err(store_error)?.ok_or_else(|| not_found("key", &name))?;
+            store.delete_key(tenant, &name).await.map_err(store_error)?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        (Method::POST, Some((action @ ("generate" | "import"), None))) => {
+            let body = input.unwrap_or(Value::Null);
+            let input = body.get("sztp-server:input").ok_or_else(|| {
+                error(StatusCode::BAD_REQUEST, ErrorTag::MalformedMessage, "the body must hold \"sztp-server:input\"")
+            })?;
+            let mut f = Fields::new(input, "input").map_err(field_error)?;
+            let name = f.required_string("name").map_err(field_error)?;
+            let key = if action == "generate" {
+                let alg = match f.string("algorithm").map_err(field_error)? {
+                    None => KeyAlgorithm::EcdsaP256,
+                    Some(a) => a.parse::<KeyAlgorithm>().map_err(|_| {
+                        error(
+                            StatusCode::BAD_REQUEST,
+                            ErrorTag::InvalidValue,
+                            format!("algorithm: \"{a}\" is not supported"),
+                        )
+                    })?,
+                };
+                f.finish().map_err(field_error)?;
+                // RSA generation takes a while: keep it off the async workers.
+                tokio::task::spawn_blocking(move || PrivateKey::generate(alg))
+                    .await
+                    .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e.to_string()))?
+                    .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e.to_string()))?
+            } else {
+                let der = f.binary("private-key").map_err(field_error)?.ok_or_else(|| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        ErrorTag::MissingElement,
+                        "private-key: PKCS#8 DER, base64, is mandatory",
+                    )
+                })?;
+                f.ignore("certificate");
+                f.finish().map_err(field_error)?;
+                PrivateKey::from_pkcs8_der(&der)
+                    .map_err(|e| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, format!("private-key: {e}")))?
+            };
+            if store.get_key(tenant, &name).await.map_err(store_error)?.is_some() {
+                return Err(error(StatusCode::CONFLICT, ErrorTag::DataExists, format!("key \"{name}\" exists")));
+            }
+            let stored = keys::seal(app.kek(), tenant, &name, &key)
+                .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e.to_string()))?;
+            store.put_key(tenant, &stored).await.map_err(store_error)?;
+            let mut output = json!({ "public-key": b64(&stored.public_key_der) });
+            if action == "import" {
+                output["algorithm"] = json!(stored.algorithm);
+            }
+            Ok(reply(StatusCode::OK, json!({ "sztp-server:output": output })))
+        }
+        (Method::POST | Method::PUT | Method::PATCH, _) => Err(error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorTag::OperationNotSupported,
+            "keys are created with the keystore generate and import actions",
+        )),
+        _ => Err(error(StatusCode::NOT_FOUND, ErrorTag::InvalidValue, "no such keystore resource")),
+    }
+}
