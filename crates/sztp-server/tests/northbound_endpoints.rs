@@ -7,25 +7,14 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Demo, GBD, post};
+use support::{Demo, GBD, nbi_call, post};
 
-const ROOT: (&str, &str) = ("root", "correct horse battery staple");
 const ENDPOINTS: &str = "sztp-server:tenants/tenant=default/endpoints";
-
-async fn call(http: &reqwest::Client, method: reqwest::Method, url: String, body: Option<Value>) -> (u16, Value) {
-    let mut req = http.request(method, url).basic_auth(ROOT.0, Some(ROOT.1));
-    if let Some(b) = body {
-        req = req.body(b.to_string());
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, serde_json::from_str(&resp.text().await.unwrap()).unwrap_or(Value::Null))
-}
 
 /// Reads the endpoint until `done` holds for it; the rebind runs in the server's main loop.
 async fn wait_for(http: &reqwest::Client, url: &str, done: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..250 {
-        let (_, body) = call(http, reqwest::Method::GET, url.to_owned(), None).await;
+        let (_, body) = nbi_call(http, reqwest::Method::GET, url.to_owned(), None).await;
         let entry = body["sztp-server:endpoint"][0].clone();
         if done(&entry) {
             return entry;
@@ -38,14 +27,7 @@ async fn wait_for(http: &reqwest::Client, url: &str, done: impl Fn(&Value) -> bo
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endpoint_changes_through_the_api_rebind_live() {
     let demo = Demo::start(1).await;
-    let nbi = format!("http://{}/restconf/data/", demo.nbi);
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let admin =
-        json!({"sztp-server:administrator": [{"login": ROOT.0, "password": ROOT.1, "access-level": "unrestricted"}]});
-    assert_eq!(
-        call(&http, reqwest::Method::POST, format!("{nbi}sztp-server:administrators"), Some(admin)).await.0,
-        201
-    );
+    let (http, nbi) = support::nbi_as_root(&demo).await;
 
     // Bad settings are refused and nothing is stored.
     let bad = [
@@ -55,7 +37,7 @@ async fn endpoint_changes_through_the_api_rebind_live() {
         json!({"name": "x", "address": "127.0.0.1", "port": 0, "apis": ["gopher"]}),
     ];
     for entry in bad {
-        let (status, body) = call(
+        let (status, body) = nbi_call(
             &http,
             reqwest::Method::POST,
             format!("{nbi}{ENDPOINTS}"),
@@ -64,12 +46,12 @@ async fn endpoint_changes_through_the_api_rebind_live() {
         .await;
         assert_eq!(status, 400, "{body}");
     }
-    assert_eq!(call(&http, reqwest::Method::GET, format!("{nbi}{ENDPOINTS}/endpoint=x"), None).await.0, 404);
+    assert_eq!(nbi_call(&http, reqwest::Method::GET, format!("{nbi}{ENDPOINTS}/endpoint=x"), None).await.0, 404);
 
     // A new endpoint comes up without a restart.
     let extra =
         json!({"sztp-server:endpoint": [{"name": "extra", "address": "127.0.0.1", "port": 0, "apis": ["rfc8572"]}]});
-    assert_eq!(call(&http, reqwest::Method::POST, format!("{nbi}{ENDPOINTS}"), Some(extra)).await.0, 201);
+    assert_eq!(nbi_call(&http, reqwest::Method::POST, format!("{nbi}{ENDPOINTS}"), Some(extra)).await.0, 201);
     let url = format!("{nbi}{ENDPOINTS}/endpoint=extra");
     let entry = wait_for(&http, &url, |e| e["listening"].is_string()).await;
     let addr = entry["listening"].as_str().unwrap().to_owned();
@@ -77,7 +59,7 @@ async fn endpoint_changes_through_the_api_rebind_live() {
     assert_eq!(version.status().as_u16(), 200);
     // The existing endpoints were left alone.
     assert_eq!(post(&demo.client(Some("SN-0001")), &demo.url(GBD), None, None, None, "").await.0, 200);
-    let (_, list) = call(&http, reqwest::Method::GET, format!("{nbi}{ENDPOINTS}"), None).await;
+    let (_, list) = nbi_call(&http, reqwest::Method::GET, format!("{nbi}{ENDPOINTS}"), None).await;
     let names: Vec<&str> = list["sztp-server:endpoints"]["endpoint"]
         .as_array()
         .unwrap()
@@ -88,9 +70,9 @@ async fn endpoint_changes_through_the_api_rebind_live() {
 
     // Disabling it stops it.
     let off = json!({"sztp-server:endpoint": [{"name": "extra", "address": "127.0.0.1", "port": 0, "apis": ["rfc8572"], "enabled": false}]});
-    assert_eq!(call(&http, reqwest::Method::PUT, url.clone(), Some(off)).await.0, 204);
+    assert_eq!(nbi_call(&http, reqwest::Method::PUT, url.clone(), Some(off)).await.0, 204);
     wait_for(&http, &url, |e| e["enabled"] == false && e.get("listening").is_none()).await;
     assert!(http.get(format!("http://{addr}/restconf")).send().await.is_err(), "stopped endpoint still answers");
-    assert_eq!(call(&http, reqwest::Method::DELETE, url, None).await.0, 204);
+    assert_eq!(nbi_call(&http, reqwest::Method::DELETE, url, None).await.0, 204);
     demo.stop().await;
 }

@@ -5,52 +5,41 @@
 mod support;
 
 use base64::Engine;
-use serde_json::{Value, json};
-use support::Demo;
+use serde_json::json;
+use support::{Demo, nbi_call};
 
-const ROOT: (&str, &str) = ("root", "correct horse battery staple");
 const KS: &str = "sztp-server:tenants/tenant=default/keystore";
-
-async fn call(http: &reqwest::Client, method: reqwest::Method, url: String, body: Option<Value>) -> (u16, Value) {
-    let mut req = http.request(method, url).basic_auth(ROOT.0, Some(ROOT.1));
-    if let Some(b) = body {
-        req = req.body(b.to_string());
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, serde_json::from_str(&resp.text().await.unwrap()).unwrap_or(Value::Null))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_are_generated_and_imported_by_actions_and_never_read_back() {
     let demo = Demo::start(1).await;
-    let nbi = format!("http://{}/restconf/data/", demo.nbi);
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let (http, nbi) = support::nbi_as_root(&demo).await;
     use reqwest::Method as M;
-    let admin =
-        json!({"sztp-server:administrator": [{"login": ROOT.0, "password": ROOT.1, "access-level": "unrestricted"}]});
-    assert_eq!(call(&http, M::POST, format!("{nbi}sztp-server:administrators"), Some(admin)).await.0, 201);
 
     let generate = |name: &str, alg: &str| json!({"sztp-server:input": {"name": name, "algorithm": alg}});
-    let (status, out) = call(&http, M::POST, format!("{nbi}{KS}/generate"), Some(generate("k1", "ecdsa-p384"))).await;
+    let (status, out) =
+        nbi_call(&http, M::POST, format!("{nbi}{KS}/generate"), Some(generate("k1", "ecdsa-p384"))).await;
     assert_eq!(status, 200, "{out}");
     assert!(out["sztp-server:output"]["public-key"].as_str().unwrap().len() > 100);
-    assert_eq!(call(&http, M::POST, format!("{nbi}{KS}/generate"), Some(generate("k1", "ecdsa-p256"))).await.0, 409);
-    assert_eq!(call(&http, M::POST, format!("{nbi}{KS}/generate"), Some(generate("k2", "dsa-512"))).await.0, 400);
+    assert_eq!(
+        nbi_call(&http, M::POST, format!("{nbi}{KS}/generate"), Some(generate("k1", "ecdsa-p256"))).await.0,
+        409
+    );
+    assert_eq!(nbi_call(&http, M::POST, format!("{nbi}{KS}/generate"), Some(generate("k2", "dsa-512"))).await.0, 400);
 
     // Import the quickstart device's PKCS#8 key.
     let pem = std::fs::read_to_string(demo.device_dir("SN-0001").join("idevid.key")).unwrap();
     let der = sztp_ca::PrivateKey::from_pem(&pem).unwrap().pkcs8_der().to_vec();
     let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
     let import = json!({"sztp-server:input": {"name": "imported", "private-key": b64}});
-    let (status, out) = call(&http, M::POST, format!("{nbi}{KS}/import"), Some(import)).await;
+    let (status, out) = nbi_call(&http, M::POST, format!("{nbi}{KS}/import"), Some(import)).await;
     assert_eq!(status, 200, "{out}");
     assert_eq!(out["sztp-server:output"]["algorithm"], "ecdsa-p256");
     let junk = json!({"sztp-server:input": {"name": "junk", "private-key": "AAAA"}});
-    assert_eq!(call(&http, M::POST, format!("{nbi}{KS}/import"), Some(junk)).await.0, 400);
+    assert_eq!(nbi_call(&http, M::POST, format!("{nbi}{KS}/import"), Some(junk)).await.0, 400);
 
     // Reads list public halves only, next to the quickstart's own keys.
-    let (status, list) = call(&http, M::GET, format!("{nbi}{KS}"), None).await;
+    let (status, list) = nbi_call(&http, M::GET, format!("{nbi}{KS}"), None).await;
     assert_eq!(status, 200);
     let names: Vec<&str> = list["sztp-server:keystore"]["asymmetric-key"]
         .as_array()
@@ -63,8 +52,8 @@ async fn keys_are_generated_and_imported_by_actions_and_never_read_back() {
     }
     assert!(!list.to_string().contains(&b64), "a private key came back");
     let put = json!({"sztp-server:asymmetric-key": [{"name": "k1", "algorithm": "ecdsa-p256"}]});
-    assert_eq!(call(&http, M::PUT, format!("{nbi}{KS}/asymmetric-key=k1"), Some(put)).await.0, 405);
-    assert_eq!(call(&http, M::DELETE, format!("{nbi}{KS}/asymmetric-key=k1"), None).await.0, 204);
-    assert_eq!(call(&http, M::GET, format!("{nbi}{KS}/asymmetric-key=k1"), None).await.0, 404);
+    assert_eq!(nbi_call(&http, M::PUT, format!("{nbi}{KS}/asymmetric-key=k1"), Some(put)).await.0, 405);
+    assert_eq!(nbi_call(&http, M::DELETE, format!("{nbi}{KS}/asymmetric-key=k1"), None).await.0, 204);
+    assert_eq!(nbi_call(&http, M::GET, format!("{nbi}{KS}/asymmetric-key=k1"), None).await.0, 404);
     demo.stop().await;
 }

@@ -2,23 +2,10 @@
 //! rule, profile, signing settings and match rules (validated on input).
 
 use serde_json::{Map, Value, json};
-use sztp_store::{
-    CompatProfile, Condition, DeviceType, MatchField, MatchOp, MatchRule, ReportingLevel, SerialRule, SerialSource,
-    SigningPolicy,
-};
+use sztp_store::{CompatProfile, DeviceType, ReportingLevel, SerialRule, SerialSource, SigningPolicy};
 
 use super::json::{FieldError, Fields};
-
-/// The kebab-case serde name of a store enum.
-pub(super) fn enum_name<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-/// A store enum from its kebab-case serde name.
-pub(super) fn from_name<T: serde::de::DeserializeOwned>(node: &str, name: &str) -> Result<T, FieldError> {
-    serde_json::from_value(Value::String(name.to_owned()))
-        .map_err(|_| FieldError::invalid(node, format!("\"{name}\" is not a valid value")))
-}
+use super::rules::{enum_name, from_name, rule_from_json, rule_json};
 
 /// RFC 7951 JSON of one device type.
 pub fn to_json(t: &DeviceType) -> Value {
@@ -48,26 +35,6 @@ pub fn to_json(t: &DeviceType) -> Value {
         o.insert("match-rule".into(), Value::Array(t.rules.iter().enumerate().map(|(i, r)| rule_json(i, r)).collect()));
     }
     Value::Object(o)
-}
-
-fn rule_json(index: usize, r: &MatchRule) -> Value {
-    let conditions: Vec<Value> = r
-        .conditions
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mut o = Map::new();
-            o.insert("id".into(), json!(i + 1));
-            o.insert("field".into(), json!(enum_name(&c.field)));
-            o.insert("op".into(), json!(enum_name(&c.op)));
-            if let Some(v) = &c.value {
-                o.insert("value".into(), json!(v));
-            }
-            o.insert("negate".into(), json!(c.negate));
-            Value::Object(o)
-        })
-        .collect();
-    json!({ "name": format!("rule-{}", index + 1), "condition": conditions, "response": r.response })
 }
 
 /// A device type from input JSON; absent leaves take their YANG defaults.
@@ -112,25 +79,4 @@ pub fn from_json(v: &Value) -> Result<DeviceType, FieldError> {
         reporting_level: reporting_level.unwrap_or_default(),
         rules,
     })
-}
-
-fn rule_from_json(v: &Value) -> Result<MatchRule, FieldError> {
-    let mut f = Fields::new(v, "match-rule")?;
-    f.ignore("name");
-    let response = f.required_string("response")?;
-    let mut conditions = Vec::new();
-    for c in f.list("condition")? {
-        let mut g = Fields::new(c, "condition")?;
-        g.ignore("id");
-        let field: MatchField = from_name("field", &g.required_string("field")?)?;
-        let op: MatchOp = from_name("op", &g.required_string("op")?)?;
-        let value = g.string("value")?;
-        let negate = g.boolean("negate")?.unwrap_or(false);
-        g.finish()?;
-        conditions.push(Condition { field, op, value, negate });
-    }
-    f.finish()?;
-    let rule = MatchRule { conditions, response };
-    crate::provisioning::select::validate_rule(&rule).map_err(|e| FieldError::invalid("match-rule", e))?;
-    Ok(rule)
 }

@@ -17,6 +17,7 @@ pub mod owner_certs;
 pub mod path;
 pub mod preferences;
 pub mod responses;
+mod rules;
 pub mod trust;
 pub mod vouchers;
 
@@ -224,6 +225,17 @@ async fn tenant_scope(
     Ok((tenant.id, tenant_name))
 }
 
+/// Hashes a password or activation code on the blocking pool (argon2 takes tens of
+/// milliseconds of CPU, which must not stall the async workers).
+async fn hash_secret(secret: &str) -> Result<String, ErrorReply> {
+    let secret = secret.to_owned();
+    tokio::task::spawn_blocking(move || crate::password::hash(&secret))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r)
+        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e))
+}
+
 fn first_use_refusal() -> ErrorReply {
     error(
         StatusCode::BAD_REQUEST,
@@ -308,10 +320,7 @@ async fn administrators(
                         format!("password: at least {} characters are required", prefs.min_password_length),
                     ));
                 }
-                admin.password_hash = Some(
-                    crate::password::hash(&pw)
-                        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e))?,
-                );
+                admin.password_hash = Some(hash_secret(&pw).await?);
                 admin.password_changed_at = Some(time::OffsetDateTime::now_utc());
             }
             if admin.password_hash.is_none() && admin.client_cert_der.is_none() {
@@ -399,10 +408,7 @@ async fn device_resource(
             }
             let (mut device, code) = devices::from_json(entry, existing.as_ref()).map_err(field_error)?;
             if let Some(code) = code {
-                device.activation_code_hash = Some(
-                    crate::password::hash(&code)
-                        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e))?,
-                );
+                device.activation_code_hash = Some(hash_secret(&code).await?);
             }
             store.put_device(tenant, &device).await.map_err(store_error)?;
             let location = format!(
@@ -427,10 +433,7 @@ async fn device_resource(
             json::merge(&mut merged, patch);
             let (mut device, code) = devices::from_json(&merged, Some(&existing)).map_err(field_error)?;
             if let Some(code) = code {
-                device.activation_code_hash = Some(
-                    crate::password::hash(&code)
-                        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e))?,
-                );
+                device.activation_code_hash = Some(hash_secret(&code).await?);
             }
             store.put_device(tenant, &device).await.map_err(store_error)?;
             Ok(StatusCode::NO_CONTENT.into_response())

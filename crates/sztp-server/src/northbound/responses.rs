@@ -4,8 +4,8 @@
 use serde_json::{Map, Value, json};
 use sztp_store::{BootImageSpec, ConfigurationHandling, OnboardingSpec, RedirectServer, Response, ResponseSpec};
 
-use super::device_types::{enum_name, from_name};
 use super::json::{FieldError, Fields, b64};
+use super::rules::{enum_name, from_name};
 
 /// RFC 7951 JSON of one response.
 pub fn to_json(r: &Response) -> Value {

@@ -144,3 +144,33 @@ pub fn yanglint_available() -> bool {
     assert!(found || std::env::var_os("CI").is_none(), "yanglint is required under CI");
     found
 }
+
+/// The administrator the northbound tests create first.
+pub const ROOT: (&str, &str) = ("root", "correct horse battery staple");
+
+/// A northbound request as [`ROOT`]; returns the status and the JSON body (`Null` if none).
+pub async fn nbi_call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut req = http.request(method, url).basic_auth(ROOT.0, Some(ROOT.1));
+    if let Some(b) = body {
+        req = req.body(b.to_string());
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, serde_json::from_str(&resp.text().await.expect("body")).unwrap_or(serde_json::Value::Null))
+}
+
+/// A plain-HTTP client for the northbound endpoint, after the first-use write creating [`ROOT`].
+pub async fn nbi_as_root(demo: &Demo) -> (reqwest::Client, String) {
+    let nbi = format!("http://{}/restconf/data/", demo.nbi);
+    let http = reqwest::Client::builder().no_proxy().build().expect("client");
+    let admin = serde_json::json!({"sztp-server:administrator": [{"login": ROOT.0, "password": ROOT.1, "access-level": "unrestricted"}]});
+    let resp =
+        http.post(format!("{nbi}sztp-server:administrators")).body(admin.to_string()).send().await.expect("post");
+    assert_eq!(resp.status().as_u16(), 201, "first administrator");
+    (http, nbi)
+}
