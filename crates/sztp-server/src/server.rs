@@ -190,6 +190,7 @@ fn router_factory(app: AppState, tenants: Arc<Mutex<HashMap<String, TenantId>>>)
         let mut router = Router::new().route("/health", axum::routing::get(|| async { "ok\n" }));
         if has("native") {
             router = router.merge(crate::northbound::router(app.clone()));
+            router = router.merge(crate::northbound::artifacts::router(app.clone()));
         }
         if has("rfc8572") {
             let state = Southbound { app: app.clone(), tenant, endpoint: endpoint.clone() };

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use sztp_ca::KeyEncryptionKey;
@@ -18,12 +19,17 @@ struct Inner {
     kek: KeyEncryptionKey,
     /// What the last rebind did per endpoint: the bound address or why it is down.
     endpoints: RwLock<HashMap<String, Result<SocketAddr, String>>>,
+    /// When configuration last changed through the API (Unix seconds); the start time until
+    /// the first write, which errs towards "modified" for caches older than this process.
+    config_changed: AtomicI64,
 }
 
 impl AppState {
     /// Wraps the store and key-encryption key.
     pub fn new(store: Store, kek: KeyEncryptionKey) -> Self {
-        AppState { inner: Arc::new(Inner { store, kek, endpoints: RwLock::new(HashMap::new()) }) }
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let endpoints = RwLock::new(HashMap::new());
+        AppState { inner: Arc::new(Inner { store, kek, endpoints, config_changed: AtomicI64::new(now) }) }
     }
 
     /// The store.
@@ -41,6 +47,18 @@ impl AppState {
     /// Where an endpoint listens, or why it does not; `None` if it was never started.
     pub fn endpoint_status(&self, name: &str) -> Option<Result<SocketAddr, String>> {
         self.inner.endpoints.read().ok().and_then(|m| m.get(name).cloned())
+    }
+
+    /// When configuration last changed (the datastore's Last-Modified).
+    pub fn config_changed_at(&self) -> time::OffsetDateTime {
+        let secs = self.inner.config_changed.load(Ordering::Relaxed);
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// Records a configuration change now.
+    pub fn touch_config(&self) {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        self.inner.config_changed.fetch_max(now, Ordering::Relaxed);
     }
 
     /// The key-encryption key for private keys at rest.

@@ -1,6 +1,6 @@
 //! Administrator authentication and authorisation for the northbound API: the first-use rule,
-//! HTTP Basic with lockout, credentials over plain HTTP only from loopback, access levels and
-//! tenant scope.
+//! HTTP Basic with lockout, pinned client certificates (alone or as a second factor),
+//! credentials over plain HTTP only from loopback, access levels and tenant scope.
 
 use axum::http::{HeaderMap, StatusCode};
 use sztp_protocol::codec::Encoding;
@@ -70,17 +70,14 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap, peer: Option<&Peer
     if store.list_administrators().await.map_err(internal)?.is_empty() {
         return Ok(Caller::FirstUse);
     }
+    let client_leaf = peer.filter(|p| p.tls).and_then(|p| p.client_chain.as_ref()).and_then(|c| c.first());
     let Some((login, password)) = crate::bootstrap_api::basic_credentials(headers) else {
-        return Err(denied("credentials required (HTTP Basic)"));
+        // A client certificate alone names an administrator who has no password.
+        if let Some(leaf) = client_leaf {
+            return certificate_only(store, leaf).await;
+        }
+        return Err(denied("credentials required (HTTP Basic, or a client certificate over TLS)"));
     };
-    // Over plain HTTP a password may only come from this host (or from a TLS terminator the
-    // endpoint is configured for, which later issues add).
-    if let Some(peer) = peer
-        && !peer.tls
-        && !peer.remote.ip().is_loopback()
-    {
-        return Err(denied("credentials are accepted over plain HTTP only from loopback; use an HTTPS endpoint"));
-    }
     let now = OffsetDateTime::now_utc();
     let admin = store.get_administrator(&login).await.map_err(internal)?;
     let Some(admin) = admin else {
@@ -90,10 +87,19 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap, peer: Option<&Peer
     if let Some(until) = admin.locked_until.filter(|u| *u > now) {
         return Err(denied(format!("account locked after repeated failures until {until}")));
     }
-    let ok = match admin.password_hash.as_deref() {
+    // Two-factor: an administrator with a client certificate must present exactly that one.
+    let certificate_ok = match &admin.client_cert_der {
+        None => true,
+        Some(pinned) => client_leaf.is_some_and(|leaf| leaf == pinned) && certificate_current(pinned, now),
+    };
+    let password_ok = match admin.password_hash.as_deref() {
         Some(phc) => crate::password::verify_blocking(&password, phc).await,
         None => false,
     };
+    let ok = certificate_ok && password_ok;
+    if password_ok && !certificate_ok {
+        info!(login = %login, "administrator login refused: the client certificate is missing, different or expired");
+    }
     if !ok {
         let prefs = store.get_preferences().await.map_err(internal)?;
         let locked = store.record_login_failure(&login, now, &prefs).await.map_err(internal)?;
@@ -107,4 +113,39 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap, peer: Option<&Peer
         store.record_login_success(&login, now).await.map_err(internal)?;
     }
     Ok(Caller::Admin(Box::new(admin)))
+}
+
+/// Authenticates by client certificate alone: the administrator pinned to exactly this
+/// certificate, who must have no password (else both factors are required).
+async fn certificate_only(store: &Store, leaf: &[u8]) -> Result<Caller, ErrorReply> {
+    let internal = |e: sztp_store::StoreError| {
+        ErrorReply::new(Encoding::Json, ErrorType::Application, ErrorTag::OperationFailed, format!("storage: {e}"))
+            .with_status(StatusCode::INTERNAL_SERVER_ERROR)
+    };
+    let now = OffsetDateTime::now_utc();
+    let admins = store.list_administrators().await.map_err(internal)?;
+    let Some(admin) = admins.into_iter().find(|a| a.client_cert_der.as_deref() == Some(leaf)) else {
+        return Err(denied("access denied: the client certificate belongs to no administrator"));
+    };
+    if admin.password_hash.is_some() {
+        return Err(denied("a password is required with this client certificate (HTTP Basic)"));
+    }
+    if let Some(until) = admin.locked_until.filter(|u| *u > now) {
+        return Err(denied(format!("account locked after repeated failures until {until}")));
+    }
+    if !certificate_current(leaf, now) {
+        return Err(denied("access denied: the client certificate is outside its validity period"));
+    }
+    if admin.last_login.is_none_or(|t| now - t > time::Duration::minutes(1)) {
+        store.record_login_success(&admin.login, now).await.map_err(internal)?;
+    }
+    Ok(Caller::Admin(Box::new(admin)))
+}
+
+/// Whether a pinned certificate is inside its validity period now.
+fn certificate_current(der: &[u8], now: OffsetDateTime) -> bool {
+    sztp_protocol::x509::Certificate::from_der(der).is_ok_and(|c| {
+        let (not_before, not_after) = c.validity();
+        not_before <= now && now <= not_after
+    })
 }

@@ -1,5 +1,5 @@
 //! The tenant lists handled alike (device types, responses, trust bags, owner certificates,
-//! vouchers, endpoints): GET, POST, PUT and DELETE through one table of [`Kind`]s.
+//! vouchers, endpoints, artifact metadata): GET, POST, PUT and DELETE through one table of [`Kind`]s.
 
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -9,8 +9,8 @@ use sztp_store::TenantId;
 
 use super::path::{self, Step};
 use super::{
-    MODULE, created_or_replaced, device_types, endpoints, entry, error, field_error, not_found, owner_certs, reply,
-    responses, store_error, trust, vouchers,
+    MODULE, artifacts, created_or_replaced, device_types, endpoints, entry, error, field_error, not_found, owner_certs,
+    reply, responses, store_error, trust, vouchers,
 };
 use crate::restconf::ErrorReply;
 use crate::state::AppState;
@@ -24,11 +24,19 @@ pub(super) enum Kind {
     OwnerCertificate,
     Voucher,
     Endpoint,
+    Artifact,
 }
 
 impl Kind {
-    const ALL: [Kind; 6] =
-        [Kind::DeviceType, Kind::Response, Kind::TrustBag, Kind::OwnerCertificate, Kind::Voucher, Kind::Endpoint];
+    const ALL: [Kind; 7] = [
+        Kind::DeviceType,
+        Kind::Response,
+        Kind::TrustBag,
+        Kind::OwnerCertificate,
+        Kind::Voucher,
+        Kind::Endpoint,
+        Kind::Artifact,
+    ];
 
     /// The kind whose container (and list, when given) a path names.
     pub(super) fn from_path(container: &str, list: Option<&str>) -> Option<Kind> {
@@ -43,6 +51,7 @@ impl Kind {
             Kind::OwnerCertificate => "owner-certificates",
             Kind::Voucher => "vouchers",
             Kind::Endpoint => "endpoints",
+            Kind::Artifact => "artifacts",
         }
     }
 
@@ -54,6 +63,7 @@ impl Kind {
             Kind::OwnerCertificate => "owner-certificate",
             Kind::Voucher => "voucher",
             Kind::Endpoint => "endpoint",
+            Kind::Artifact => "artifact",
         }
     }
 
@@ -92,6 +102,9 @@ async fn kind_list(app: &AppState, kind: Kind, tenant: TenantId) -> Result<Vec<V
             .filter(|e| e.tenant_id == tenant)
             .map(|e| endpoints::to_json(e, app.endpoint_status(&e.name)))
             .collect(),
+        Kind::Artifact => {
+            store.list_artifacts(tenant).await.map_err(store_error)?.iter().map(artifacts::to_json).collect()
+        }
     })
 }
 
@@ -113,6 +126,7 @@ async fn kind_get(app: &AppState, kind: Kind, tenant: TenantId, key: &str) -> Re
             .map_err(store_error)?
             .filter(|e| e.tenant_id == tenant)
             .map(|e| endpoints::to_json(&e, app.endpoint_status(&e.name))),
+        Kind::Artifact => store.artifact_meta(tenant, key).await.map_err(store_error)?.map(|a| artifacts::to_json(&a)),
     })
 }
 
@@ -158,6 +172,7 @@ async fn kind_put(app: &AppState, kind: Kind, tenant: TenantId, entry: &Value) -
                 .map_err(|reason| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, reason))?;
             store.put_endpoint(&e).await
         }
+        Kind::Artifact => return artifacts::put_meta(app, tenant, entry).await,
     }
     .map_err(store_error)
 }
@@ -171,6 +186,7 @@ async fn kind_delete(app: &AppState, kind: Kind, tenant: TenantId, key: &str) ->
         Kind::OwnerCertificate => store.delete_owner_certificate(tenant, key).await,
         Kind::Voucher => store.delete_voucher(tenant, key).await,
         Kind::Endpoint => store.delete_endpoint(key).await,
+        Kind::Artifact => store.delete_artifact(tenant, key).await,
     }
     .map_err(store_error)
 }

@@ -58,7 +58,8 @@ pub fn parse_query(query: Option<&str>) -> Result<LogQuery, String> {
     Ok(q)
 }
 
-fn decode(v: &str) -> String {
+/// Percent-decodes a query value (`+` is a space).
+pub(super) fn decode(v: &str) -> String {
     let plus = v.replace('+', " ");
     let bytes = plus.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

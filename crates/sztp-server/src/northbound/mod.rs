@@ -4,7 +4,9 @@
 //! authentication with lockout, access levels and tenant scope.
 
 pub mod admins;
+pub mod artifacts;
 pub mod auth;
+pub mod conditional;
 pub mod device_types;
 pub mod devices;
 pub mod endpoints;
@@ -16,8 +18,10 @@ pub mod logs;
 pub mod owner_certs;
 pub mod path;
 pub mod preferences;
+pub mod query;
 pub mod responses;
 mod rules;
+mod tenants;
 pub mod trust;
 pub mod vouchers;
 
@@ -84,12 +88,76 @@ async fn data(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let mut response = match serve(&app, &caller, &parts.method, &raw, parts.uri.query(), body).await {
+    let mut response = match conditional_serve(&app, &caller, &parts, &raw, body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
     response.extensions_mut().insert(Principal(caller.principal()));
     response
+}
+
+/// Serves a request with the read options of a GET and the preconditions of a write, and
+/// stamps replies with ETag and Last-Modified.
+async fn conditional_serve(
+    app: &AppState,
+    caller: &Caller,
+    parts: &axum::http::request::Parts,
+    raw: &str,
+    body: axum::body::Body,
+) -> Result<Response, ErrorReply> {
+    let read = parts.method == Method::GET || parts.method == Method::HEAD;
+    if !read {
+        if conditional::has_preconditions(&parts.headers) {
+            let current = serve(app, caller, &Method::GET, raw, None, axum::body::Body::empty()).await;
+            let tag = match current {
+                Ok(r) if r.status() == StatusCode::OK => Some(conditional::etag(&body_bytes(r).await?)),
+                _ => None,
+            };
+            conditional::check_write(&parts.headers, tag.as_deref(), app.config_changed_at())?;
+        }
+        let response = serve(app, caller, &parts.method, raw, parts.uri.query(), body).await?;
+        if response.status().is_success() {
+            app.touch_config();
+        }
+        return Ok(response);
+    }
+    let (options, rest) =
+        query::parse(parts.uri.query()).map_err(|m| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m))?;
+    let is_log = raw.ends_with("bootstrapping-log") || raw.ends_with("audit-log");
+    if !rest.is_empty() && !is_log {
+        let name = rest.split(['=', '&']).next().unwrap_or_default();
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            ErrorTag::InvalidValue,
+            format!("unknown query parameter \"{name}\""),
+        ));
+    }
+    let response = serve(app, caller, &Method::GET, raw, Some(rest.as_str()), body).await?;
+    if response.status() != StatusCode::OK {
+        return Ok(response);
+    }
+    let mut bytes = body_bytes(response).await?;
+    if !options.is_identity() {
+        let mut v: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, format!("reply is not JSON: {e}"))
+        })?;
+        query::apply(&mut v, &options);
+        bytes = v.to_string().into();
+    }
+    let tag = conditional::etag(&bytes);
+    let modified = app.config_changed_at();
+    let stamps = [(header::ETAG, tag.clone()), (header::LAST_MODIFIED, conditional::http_date(modified))];
+    let by_date = options.content == query::Content::Config;
+    if conditional::not_modified(&parts.headers, &tag, modified, by_date) {
+        return Ok((StatusCode::NOT_MODIFIED, stamps).into_response());
+    }
+    Ok((StatusCode::OK, [(header::CONTENT_TYPE, YANG_JSON.to_owned())], stamps, bytes).into_response())
+}
+
+async fn body_bytes(response: Response) -> Result<axum::body::Bytes, ErrorReply> {
+    axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e.to_string()))
 }
 
 async fn serve(
@@ -159,6 +227,16 @@ async fn serve(
                     "preferences support GET and PUT",
                 )),
             }
+        }
+        ["tenants"] | ["tenants", "tenant"] => {
+            if *method != Method::GET {
+                return Err(error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    ErrorTag::OperationNotSupported,
+                    "tenants are read here; their contents are written on their own resources",
+                ));
+            }
+            tenants::get(app, caller, steps.get(1).and_then(|s| s.key.as_deref())).await
         }
         ["tenants", "tenant", log @ ("bootstrapping-log" | "audit-log")] => {
             if *method != Method::GET {

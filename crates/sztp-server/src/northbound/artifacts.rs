@@ -1,0 +1,205 @@
+//! Artifacts: metadata through RESTCONF (`tenants/tenant/artifacts/artifact`), content through
+//! `PUT|GET|DELETE /artifacts/{tenant}/{name}` on `native` endpoints, raw bytes either way.
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::restconf_errors::ErrorTag;
+use sztp_store::{Artifact, ArtifactMeta, TenantId};
+
+use super::auth::{self, Caller};
+use super::json::{FieldError, Fields, rfc3339};
+use super::{error, first_use_refusal, not_found, path, store_error};
+use crate::audit::Principal;
+use crate::listen::PeerInfo;
+use crate::restconf::{ErrorReply, read_body};
+use crate::state::AppState;
+
+/// The largest artifact accepted by an upload (the content is held in memory and in the database).
+pub const MAX_ARTIFACT: usize = 256 * 1024 * 1024;
+const DEFAULT_MEDIA_TYPE: &str = "application/octet-stream";
+
+/// SHA-256 written as the YANG `sha-256` typedef wants: colon-separated hex pairs.
+pub fn colon_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+}
+
+/// RFC 7951 JSON of an artifact's metadata (uint64 is a string in RFC 7951 JSON).
+pub fn to_json(a: &ArtifactMeta) -> Value {
+    let mut o = Map::new();
+    o.insert("name".into(), json!(a.name));
+    o.insert("media-type".into(), json!(a.media_type));
+    o.insert("sha-256".into(), json!(colon_hex(&a.sha256)));
+    o.insert("size".into(), json!(a.size.to_string()));
+    o.insert("updated-at".into(), json!(rfc3339(a.updated_at)));
+    Value::Object(o)
+}
+
+/// Name and media type from input JSON; the state leaves may be echoed back and are ignored.
+pub fn from_json(v: &Value) -> Result<(String, String), FieldError> {
+    let mut f = Fields::new(v, "artifact")?;
+    let name = f.required_string("name")?;
+    let media_type = f.string("media-type")?.unwrap_or_else(|| DEFAULT_MEDIA_TYPE.into());
+    for state in ["sha-256", "size", "updated-at"] {
+        f.ignore(state);
+    }
+    f.finish()?;
+    check_media_type(&media_type).map_err(|m| FieldError::invalid("media-type", m))?;
+    Ok((name, media_type))
+}
+
+fn check_media_type(t: &str) -> Result<(), String> {
+    let essence = t.split(';').next().unwrap_or_default().trim_end();
+    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b));
+    match essence.split_once('/') {
+        Some((a, b)) if token(a) && token(b) && !t.contains(['\r', '\n']) => Ok(()),
+        _ => Err(format!("\"{t}\" is not a media type (type/subtype)")),
+    }
+}
+
+/// Writes the metadata of an artifact from RESTCONF: a new one starts empty, an existing one
+/// keeps its content.
+pub async fn put_meta(app: &AppState, tenant: TenantId, entry: &Value) -> Result<(), ErrorReply> {
+    let (name, media_type) = from_json(entry).map_err(super::field_error)?;
+    let store = app.store();
+    let existing = store.get_artifact(tenant, &name).await.map_err(store_error)?;
+    let artifact = match existing {
+        Some(a) => Artifact { media_type, ..a },
+        None => artifact(name, media_type, Vec::new()),
+    };
+    store.put_artifact(tenant, &artifact).await.map_err(store_error)
+}
+
+fn artifact(name: String, media_type: String, content: Vec<u8>) -> Artifact {
+    let sha256 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &content).as_ref().to_vec();
+    Artifact { sha256, size: content.len() as u64, name, media_type, content }
+}
+
+/// The routes of the content API.
+pub fn router(app: AppState) -> axum::Router {
+    axum::Router::new().route("/artifacts/{tenant}/{name}", axum::routing::any(content)).with_state(app)
+}
+
+async fn content(
+    State(app): State<AppState>,
+    Path((tenant, name)): Path<(String, String)>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let peer = parts.extensions.get::<PeerInfo>();
+    let caller = match auth::authenticate(app.store(), &parts.headers, peer).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let result = serve(&app, &caller, &parts.method, &parts.headers, &tenant, &name, body).await;
+    let mut response = result.unwrap_or_else(IntoResponse::into_response);
+    response.extensions_mut().insert(Principal(caller.principal()));
+    response
+}
+
+async fn serve(
+    app: &AppState,
+    caller: &Caller,
+    method: &Method,
+    headers: &axum::http::HeaderMap,
+    tenant_name: &str,
+    name: &str,
+    body: Body,
+) -> Result<Response, ErrorReply> {
+    let write = *method != Method::GET && *method != Method::HEAD;
+    if write && matches!(caller, Caller::FirstUse) {
+        return Err(first_use_refusal());
+    }
+    if write && !caller.can_write() {
+        return Err(error(StatusCode::FORBIDDEN, ErrorTag::AccessDenied, "read-only administrators cannot write"));
+    }
+    let missing = || error(StatusCode::NOT_FOUND, ErrorTag::InvalidValue, format!("no tenant \"{tenant_name}\""));
+    if !caller.sees_tenant(tenant_name) {
+        return Err(missing());
+    }
+    let store = app.store();
+    let tenant = store.tenant_by_name(tenant_name).await.map_err(store_error)?.ok_or_else(missing)?.id;
+    match *method {
+        Method::GET | Method::HEAD => {
+            let a = store
+                .get_artifact(tenant, name)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| not_found("artifact", name))?;
+            let etag = format!("\"{}\"", colon_hex(&a.sha256).replace(':', ""));
+            if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag) {
+                return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+            }
+            let body = if *method == Method::HEAD { Vec::new() } else { a.content };
+            Ok((StatusCode::OK, [(header::CONTENT_TYPE, a.media_type), (header::ETAG, etag)], body).into_response())
+        }
+        Method::PUT => {
+            let media_type = match headers.get(header::CONTENT_TYPE) {
+                None => DEFAULT_MEDIA_TYPE.to_owned(),
+                Some(v) => {
+                    let t = v.to_str().unwrap_or_default().to_owned();
+                    check_media_type(&t).map_err(|m| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m))?;
+                    t
+                }
+            };
+            let content = read_body(body, MAX_ARTIFACT, Encoding::Json).await?;
+            let existed = store.artifact_meta(tenant, name).await.map_err(store_error)?.is_some();
+            let a = artifact(name.to_owned(), media_type, content.to_vec());
+            store.put_artifact(tenant, &a).await.map_err(|e| match e {
+                sztp_store::StoreError::Invalid(m) => error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m),
+                other => store_error(other),
+            })?;
+            let etag = format!("\"{}\"", colon_hex(&a.sha256).replace(':', ""));
+            if existed {
+                Ok((StatusCode::NO_CONTENT, [(header::ETAG, etag)]).into_response())
+            } else {
+                let location = format!("/artifacts/{}/{}", path::encode(tenant_name), path::encode(name));
+                Ok((StatusCode::CREATED, [(header::LOCATION, location), (header::ETAG, etag)]).into_response())
+            }
+        }
+        Method::DELETE => {
+            store.artifact_meta(tenant, name).await.map_err(store_error)?.ok_or_else(|| not_found("artifact", name))?;
+            store.delete_artifact(tenant, name).await.map_err(store_error)?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        _ => Err(error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorTag::OperationNotSupported,
+            "artifact content supports GET, HEAD, PUT and DELETE",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types_are_checked() {
+        assert!(check_media_type("application/octet-stream").is_ok());
+        assert!(check_media_type("text/x-shellscript; charset=utf-8").is_ok());
+        assert!(check_media_type("octet-stream").is_err());
+        assert!(check_media_type("a/b\r\nX: y").is_err());
+        assert!(check_media_type("/b").is_err());
+    }
+
+    #[test]
+    fn metadata_json_carries_state_as_rfc7951() {
+        let meta = ArtifactMeta {
+            name: "img".into(),
+            media_type: DEFAULT_MEDIA_TYPE.into(),
+            sha256: vec![0xab; 32],
+            size: 5,
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        let v = to_json(&meta);
+        assert_eq!(v["size"], "5");
+        assert_eq!(v["sha-256"].as_str().map(str::len), Some(95));
+        assert_eq!(from_json(&v).ok(), Some(("img".into(), DEFAULT_MEDIA_TYPE.into())));
+        assert!(from_json(&json!({"name": "x", "media-type": "nope"})).is_err());
+        assert!(from_json(&json!({"name": "x", "colour": "red"})).is_err());
+    }
+}
