@@ -211,6 +211,18 @@ async fn an_empty_database_is_configured_through_the_api_until_a_device_bootstra
     assert_eq!(api.get(&format!("{T}/devices?depth=1")).await, json!({"sztp-server:devices": {}}));
     assert_eq!(api.send(M::GET, &format!("{path}?depth=0"), None, &[]).await.status().as_u16(), 400);
     assert_eq!(api.send(M::GET, &format!("{path}?colour=red"), None, &[]).await.status().as_u16(), 400);
+    let xml = [("accept", "application/yang-data+xml")];
+    assert_eq!(api.send(M::GET, &path, None, &xml).await.status().as_u16(), 406, "JSON only");
+    let as_xml = api
+        .http
+        .put(format!("{}{path}", api.data))
+        .basic_auth(ROOT.0, Some(ROOT.1))
+        .header("content-type", "application/yang-data+xml")
+        .body("<device/>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_xml.status().as_u16(), 415);
 
     // ETags: a conditional GET answers 304, a write with a stale If-Match changes nothing.
     let dt_path = format!("{T}/device-types/device-type=dpu");

@@ -10,7 +10,9 @@ use super::json::{FieldError, Fields, rfc3339};
 pub fn to_json(a: &Administrator) -> Value {
     let mut o = Map::new();
     o.insert("login".into(), json!(a.login));
-    o.insert("email".into(), json!(a.email));
+    if !a.email.is_empty() {
+        o.insert("email".into(), json!(a.email));
+    }
     o.insert("access-level".into(), json!(level_name(a.access_level)));
     if !a.tenants.is_empty() {
         o.insert("tenant".into(), json!(a.tenants));
@@ -42,7 +44,11 @@ fn level_name(l: AccessLevel) -> &'static str {
 pub fn from_json(v: &Value, existing: Option<&Administrator>) -> Result<(Administrator, Option<String>), FieldError> {
     let mut f = Fields::new(v, "administrator")?;
     let login = f.required_string("login")?;
-    let email = f.string("email")?.unwrap_or_default();
+    let email = f.string("email")?;
+    if email.as_deref() == Some("") {
+        return Err(FieldError::invalid("email", "must not be empty (omit it instead)"));
+    }
+    let email = email.unwrap_or_default();
     let password = f.string("password")?;
     let access_level = match f.string("access-level")?.as_deref() {
         None | Some("read-only") => AccessLevel::ReadOnly,

@@ -47,8 +47,22 @@ pub fn from_json(v: &Value) -> Result<(String, String), FieldError> {
         f.ignore(state);
     }
     f.finish()?;
+    check_file_name(&name).map_err(|m| FieldError::invalid("name", m))?;
     check_media_type(&media_type).map_err(|m| FieldError::invalid("media-type", m))?;
     Ok((name, media_type))
+}
+
+/// The YANG `file-name`: safe as the last segment of a download URL.
+fn check_file_name(name: &str) -> Result<(), String> {
+    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let rest_ok = name.chars().all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c));
+    if first_ok && rest_ok && name.len() <= 255 {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{name}\" is not a plain file name (letters, digits, '.', '_', '+', '-'; not starting with punctuation)"
+        ))
+    }
 }
 
 fn check_media_type(t: &str) -> Result<(), String> {
@@ -133,10 +147,12 @@ async fn serve(
             if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag) {
                 return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
             }
-            let body = if *method == Method::HEAD { Vec::new() } else { a.content };
-            Ok((StatusCode::OK, [(header::CONTENT_TYPE, a.media_type), (header::ETAG, etag)], body).into_response())
+            // HEAD keeps the body so Content-Length is right; hyper does not send it.
+            Ok((StatusCode::OK, [(header::CONTENT_TYPE, a.media_type), (header::ETAG, etag)], a.content)
+                .into_response())
         }
         Method::PUT => {
+            check_file_name(name).map_err(|m| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m))?;
             let media_type = match headers.get(header::CONTENT_TYPE) {
                 None => DEFAULT_MEDIA_TYPE.to_owned(),
                 Some(v) => {
@@ -176,6 +192,14 @@ async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_plain_file_names() {
+        assert!(check_file_name("image-1.2_x+y.bin").is_ok());
+        for bad in [".hidden", "", "a/b", "a b", "-x", "café"] {
+            assert!(check_file_name(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn media_types_are_checked() {

@@ -78,6 +78,9 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap, peer: Option<&Peer
         }
         return Err(denied("credentials required (HTTP Basic, or a client certificate over TLS)"));
     };
+    if !password_allowed(peer) {
+        return Err(denied("credentials are accepted over plain HTTP only from loopback; use an HTTPS endpoint"));
+    }
     let now = OffsetDateTime::now_utc();
     let admin = store.get_administrator(&login).await.map_err(internal)?;
     let Some(admin) = admin else {
@@ -115,6 +118,12 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap, peer: Option<&Peer
     Ok(Caller::Admin(Box::new(admin)))
 }
 
+/// Whether a password may come over this connection: over TLS, or over plain HTTP from this
+/// host only (a TLS terminator in front is not configurable yet).
+fn password_allowed(peer: Option<&PeerInfo>) -> bool {
+    peer.is_none_or(|p| p.tls || p.remote.ip().is_loopback())
+}
+
 /// Authenticates by client certificate alone: the administrator pinned to exactly this
 /// certificate, who must have no password (else both factors are required).
 async fn certificate_only(store: &Store, leaf: &[u8]) -> Result<Caller, ErrorReply> {
@@ -148,4 +157,24 @@ fn certificate_current(der: &[u8], now: OffsetDateTime) -> bool {
         let (not_before, not_after) = c.validity();
         not_before <= now && now <= not_after
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn peer(remote: &str, tls: bool) -> PeerInfo {
+        let remote = remote.parse().unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
+        PeerInfo { remote, local: remote, endpoint: Arc::from("nbi"), tls, client_chain: None }
+    }
+
+    #[test]
+    fn passwords_over_plain_http_come_only_from_loopback() {
+        assert!(password_allowed(Some(&peer("127.0.0.1:5000", false))));
+        assert!(password_allowed(Some(&peer("[::1]:5000", false))));
+        assert!(!password_allowed(Some(&peer("192.0.2.7:5000", false))));
+        assert!(!password_allowed(Some(&peer("[2001:db8::1]:5000", false))));
+        assert!(password_allowed(Some(&peer("192.0.2.7:5000", true))));
+    }
 }

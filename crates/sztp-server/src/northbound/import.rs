@@ -35,6 +35,13 @@ pub async fn run(app: &AppState, tenant: TenantId, input: &Value) -> Result<Resp
         Some(other) => return Err(bad(format!("on-conflict: \"{other}\" is not fail, skip or replace"))),
     };
     let entries = input.get("device").and_then(Value::as_array).cloned().unwrap_or_default();
+    if entries.is_empty() {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            ErrorTag::MissingElement,
+            "device: at least one device is required",
+        ));
+    }
 
     let mut failures: Vec<Value> = Vec::new();
     let mut parsed: Vec<(usize, Device, Option<String>)> = Vec::with_capacity(entries.len());

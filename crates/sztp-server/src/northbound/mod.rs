@@ -106,6 +106,21 @@ async fn conditional_serve(
     body: axum::body::Body,
 ) -> Result<Response, ErrorReply> {
     let read = parts.method == Method::GET || parts.method == Method::HEAD;
+    // JSON only: say so with 406/415 rather than a parse error.
+    if crate::restconf::negotiate(&parts.headers, Encoding::Json) != Some(Encoding::Json) {
+        return Err(error(
+            StatusCode::NOT_ACCEPTABLE,
+            ErrorTag::InvalidValue,
+            format!("the northbound API answers in {YANG_JSON} only"),
+        ));
+    }
+    if !read && !matches!(crate::restconf::request_encoding(&parts.headers), Ok(None | Some(Encoding::Json))) {
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorTag::InvalidValue,
+            format!("the northbound API takes {YANG_JSON} bodies only"),
+        ));
+    }
     if !read {
         if conditional::has_preconditions(&parts.headers) {
             let current = serve(app, caller, &Method::GET, raw, None, axum::body::Body::empty()).await;
@@ -273,6 +288,13 @@ async fn serve(
             if Kind::from_path(container, names.get(3).copied()).is_some() =>
         {
             let kind = Kind::from_path(container, names.get(3).copied()).unwrap_or(Kind::DeviceType);
+            if kind == Kind::Endpoint && write && !caller.is_unrestricted() {
+                return Err(error(
+                    StatusCode::FORBIDDEN,
+                    ErrorTag::AccessDenied,
+                    "only unrestricted administrators change endpoints (they open and close sockets)",
+                ));
+            }
             let (tenant, tenant_name) = tenant_scope(app, caller, &steps, write).await?;
             tenant_resource(app, kind, tenant, &tenant_name, method, steps.get(3), input).await
         }

@@ -1,0 +1,69 @@
+//! What the northbound API returns is valid instance data of our YANG module, checked by
+//! yanglint: the whole datastore with state (`-t data`) and with `content=config` (`-t config`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::process::Command;
+
+use reqwest::Method as M;
+use serde_json::{Value, json};
+use support::{Demo, GBD, JSON, nbi_call, post};
+
+const MODULE: &str = "yang/sztp/sztp-server@2026-11-30.yang";
+
+/// The datastore as the API returns it, in one document.
+async fn datastore(http: &reqwest::Client, nbi: &str, query: &str) -> Value {
+    let mut doc = serde_json::Map::new();
+    for top in ["administrators", "preferences", "tenants"] {
+        let (status, v) = nbi_call(http, M::GET, format!("{nbi}sztp-server:{top}{query}"), None).await;
+        assert_eq!(status, 200, "{top}: {v}");
+        let key = format!("sztp-server:{top}");
+        doc.insert(key.clone(), v[&key].clone());
+    }
+    Value::Object(doc)
+}
+
+fn validate(doc: &Value, kind: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("datastore.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(doc).unwrap()).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new("yanglint")
+        .current_dir(&root)
+        .args(["-D", "-p", "yang/ietf", "-p", "yang/sztp", "-t", kind, MODULE])
+        .arg(&file)
+        .output()
+        .expect("yanglint runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && out.stderr.is_empty(), "-t {kind}: {said}\n{doc:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_datastore_the_api_returns_is_valid_instance_data() {
+    if !support::yanglint_available() {
+        return;
+    }
+    let demo = Demo::start(2).await;
+    let (http, nbi) = support::nbi_as_root(&demo).await;
+    // Some state: a bootstrap, a progress report, a read-only administrator with a client certificate.
+    let input = r#"{"ietf-sztp-bootstrap-server:input":{"signed-data-preferred":[null]}}"#;
+    let client = demo.client(Some("SN-0001"));
+    assert_eq!(post(&client, &demo.url(GBD), None, Some(JSON), Some(JSON), input).await.0, 200);
+    let progress = r#"{"ietf-sztp-bootstrap-server:input":{"progress-type":"bootstrap-initiated"}}"#;
+    assert_eq!(post(&client, &demo.url(support::PROGRESS), None, Some(JSON), None, progress).await.0, 204);
+    let idevid = std::fs::read(demo.device_dir("SN-0002").join("idevid.pem")).unwrap();
+    let der = sztp_protocol::x509::load_certificates(&idevid).unwrap()[0].der().to_vec();
+    let cert = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
+    let viewer = json!({"sztp-server:administrator": [{"login": "viewer", "password": "long enough password",
+        "client-certificate": cert, "access-level": "read-only", "tenant": ["default"]}]});
+    let (status, body) = nbi_call(&http, M::POST, format!("{nbi}sztp-server:administrators"), Some(viewer)).await;
+    assert_eq!(status, 201, "{body}");
+
+    let all = datastore(&http, &nbi, "").await;
+    let tenant = &all["sztp-server:tenants"]["tenant"][0];
+    assert!(tenant["devices"]["device"][0]["status"].is_object(), "state is there to be checked: {tenant}");
+    validate(&all, "data");
+    validate(&datastore(&http, &nbi, "?content=config").await, "config");
+    demo.stop().await;
+}
