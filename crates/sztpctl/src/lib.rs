@@ -1,5 +1,5 @@
-//! `sztpctl`, the operator CLI of sztp. This library holds the offline tools: RFC 8572 §8 DHCP
-//! option encoding/decoding and RFC 8572 §3 / §5.4 CMS artifact inspection and verification.
+//! `sztpctl`, the operator CLI of sztp: commands over the northbound RESTCONF API, and offline
+//! tools for RFC 8572 §8 DHCP options and §3 / §5.4 CMS artifact inspection and verification.
 
 pub mod api;
 mod cli;
@@ -40,11 +40,11 @@ pub fn run(cli: &Cli) -> Result<(), CtlError> {
                 }
             }
         }
-        Command::Log(LogCommand::Bootstrap { device, limit }) => {
-            api::commands::log(&client(cli)?, &cli.tenant, false, device.as_deref(), *limit, cli.json)
-        }
-        Command::Log(LogCommand::Audit { limit }) => {
-            api::commands::log(&client(cli)?, &cli.tenant, true, None, *limit, cli.json)
+        Command::Log(l) => api::logs::run(&client(cli)?, &cli.tenant, l, cli.json),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "sztpctl", &mut std::io::stdout());
+            Ok(())
         }
         Command::Get { path } => api::commands::raw(&client(cli)?, reqwest::Method::GET, path, None),
         Command::Delete { path } => api::commands::raw(&client(cli)?, reqwest::Method::DELETE, path, None),

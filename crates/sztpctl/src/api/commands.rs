@@ -1,12 +1,12 @@
-//! The API commands: raw RESTCONF verbs, profiles, devices and logs, printed as tables for
-//! people or JSON for scripts.
+//! The API commands: raw RESTCONF verbs, profiles and devices, printed as tables for people or
+//! JSON for scripts.
 
 use std::io::Read;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{Client, Profile, load_profiles, save_profiles};
+use super::{Client, Profile, encode, load_profiles, save_profiles, tenant_path};
 use crate::CtlError;
 
 /// Reads a request body from a file or `-` (stdin); it must be JSON.
@@ -56,7 +56,7 @@ pub fn profile_list(json_out: bool) -> Result<(), CtlError> {
 }
 
 fn devices_path(tenant: &str) -> String {
-    format!("sztp-server:tenants/tenant={tenant}/devices")
+    tenant_path(tenant, "devices")
 }
 
 /// `device list` / `device status`: one row per device.
@@ -115,63 +115,4 @@ pub fn device_rm(client: &Client, tenant: &str, serial: &str) -> Result<(), CtlE
     client.call(Method::DELETE, &format!("{}/device={}", devices_path(tenant), encode(serial)), None)?;
     println!("device {serial} removed");
     Ok(())
-}
-
-/// `log bootstrap|audit`: newest first, as a table or JSON.
-pub fn log(
-    client: &Client,
-    tenant: &str,
-    audit: bool,
-    device: Option<&str>,
-    limit: u64,
-    json_out: bool,
-) -> Result<(), CtlError> {
-    let name = if audit { "audit-log" } else { "bootstrapping-log" };
-    let mut path = format!("sztp-server:tenants/tenant={tenant}/{name}?limit={limit}");
-    if let Some(sn) = device {
-        path.push_str(&format!("&serial={}", encode(sn)));
-    }
-    let reply = client.call(Method::GET, &path, None)?;
-    let entries = reply.body[format!("sztp-server:{name}")]["entry"].as_array().cloned().unwrap_or_default();
-    if json_out {
-        println!("{}", Value::Array(entries));
-        return Ok(());
-    }
-    let text = |v: &Value| match v {
-        Value::Null => "-".to_owned(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    for e in entries {
-        if audit {
-            println!(
-                "{} {:<12} {:<6} {} {} {}",
-                text(&e["time"]),
-                text(&e["principal"]),
-                text(&e["method"]),
-                text(&e["status"]),
-                text(&e["path"]),
-                text(&e["source"])
-            );
-        } else {
-            println!(
-                "{} {:<12} {:<24} {} {}",
-                text(&e["time"]),
-                text(&e["serial"]),
-                text(&e["operation"]),
-                text(&e["status"]),
-                text(&e["outcome"])
-            );
-        }
-    }
-    Ok(())
-}
-
-fn encode(key: &str) -> String {
-    key.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -1,5 +1,6 @@
 //! `sztpctl device import`: reads CSV or JSON, sends batches to the `devices/import` action,
-//! shows progress on stderr and ends with a summary whose failures name the input line.
+//! draws a progress bar on a terminal's stderr and ends with a summary whose failures name the
+//! input line.
 
 use std::io::Read;
 use std::time::Instant;
@@ -7,7 +8,8 @@ use std::time::Instant;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::Client;
+use super::progress::Progress;
+use super::{Client, tenant_path};
 use crate::CtlError;
 
 /// One device to import and where it came from (1-based line or list position).
@@ -65,7 +67,9 @@ pub fn run(
 ) -> Result<(), CtlError> {
     let rows = read_rows(file)?;
     let started = Instant::now();
-    let path = format!("sztp-server:tenants/tenant={tenant}/devices/import");
+    let progress = Progress::new(rows.len(), "devices");
+    progress.update(0);
+    let path = tenant_path(tenant, "devices/import");
     let (mut created, mut replaced, mut skipped) = (0u64, 0u64, 0u64);
     let mut failures: Vec<(usize, String, String)> = Vec::new();
     for (n, chunk) in rows.chunks(batch.max(1)).enumerate() {
@@ -82,11 +86,9 @@ pub fn run(
             let serial = f["serial"].as_str().unwrap_or("-").to_owned();
             failures.push((line, serial, f["reason"].as_str().unwrap_or("").to_owned()));
         }
-        let done = (n * batch + chunk.len()).min(rows.len());
-        if !json_out {
-            eprint!("\rimported {done}/{} devices ({:.1} s)", rows.len(), started.elapsed().as_secs_f64());
-        }
+        progress.update((n * batch + chunk.len()).min(rows.len()));
     }
+    progress.finish();
     let seconds = started.elapsed().as_secs_f64();
     if json_out {
         let failed: Vec<Value> =
@@ -96,7 +98,6 @@ pub fn run(
             json!({"created": created, "replaced": replaced, "skipped": skipped, "failed": failed, "seconds": seconds})
         );
     } else {
-        eprintln!();
         println!(
             "created {created}, replaced {replaced}, skipped {skipped}, failed {} in {seconds:.1} s",
             failures.len()

@@ -3,6 +3,8 @@
 
 pub mod commands;
 pub mod import;
+pub mod logs;
+mod progress;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -84,6 +86,8 @@ pub struct Reply {
     pub body: Value,
     /// `Location`, after a create.
     pub location: Option<String>,
+    /// `ETag`, when the server sent one.
+    pub etag: Option<String>,
 }
 
 impl Client {
@@ -103,38 +107,95 @@ impl Client {
         Ok(Client { http, profile })
     }
 
-    /// Sends a request to `/restconf/data/{path}` (or an absolute `/…` path).
+    /// Sends a request to `/restconf/data/{path}` (or an absolute `/…` path) with a JSON body.
     pub fn send(&self, method: reqwest::Method, path: &str, body: Option<Vec<u8>>) -> Result<Reply, CtlError> {
+        self.send_as(method, path, body.map(|b| ("application/yang-data+json", b)))
+    }
+
+    /// Sends a request with a body of any media type.
+    fn send_as(&self, method: reqwest::Method, path: &str, body: Option<(&str, Vec<u8>)>) -> Result<Reply, CtlError> {
         let path = if path.starts_with('/') { path.to_owned() } else { format!("/restconf/data/{path}") };
         let url = format!("{}{path}", self.profile.server.trim_end_matches('/'));
         let mut req = self.http.request(method, &url).header("accept", "application/yang-data+json");
         if let Some(user) = &self.profile.user {
             req = req.basic_auth(user, self.profile.password.as_deref());
         }
-        if let Some(body) = body {
-            req = req.header("content-type", "application/yang-data+json").body(body);
+        if let Some((media_type, body)) = body {
+            req = req.header("content-type", media_type).body(body);
         }
         let resp = req.send().map_err(|e| CtlError::Connection(format!("{url}: {e}")))?;
         let status = resp.status().as_u16();
-        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let (location, etag) = (header("location"), header("etag"));
         let text = resp.text().map_err(|e| CtlError::Connection(e.to_string()))?;
         let body = if text.trim().is_empty() {
             Value::Null
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        Ok(Reply { status, body, location })
+        Ok(Reply { status, body, location, etag })
     }
 
     /// Like [`Client::send`], but a 4xx/5xx becomes [`CtlError::Refused`] with the server's message.
     pub fn call(&self, method: reqwest::Method, path: &str, body: Option<Vec<u8>>) -> Result<Reply, CtlError> {
-        let reply = self.send(method, path, body)?;
-        if reply.status >= 400 {
-            let error = &reply.body["ietf-restconf:errors"]["error"][0];
-            let message = error["error-message"].as_str().or_else(|| reply.body.as_str()).unwrap_or("(no message)");
-            let tag = error["error-tag"].as_str().unwrap_or("error");
-            return Err(CtlError::Refused(format!("{} {tag}: {message}", reply.status)));
-        }
-        Ok(reply)
+        refused(self.send(method, path, body)?)
+    }
+
+    /// PUTs raw content of a media type to an absolute path (the artifact content API).
+    pub fn upload(&self, path: &str, media_type: &str, content: Vec<u8>) -> Result<Reply, CtlError> {
+        refused(self.send_as(reqwest::Method::PUT, path, Some((media_type, content)))?)
+    }
+}
+
+/// A 4xx/5xx reply as [`CtlError::Refused`], with the `ietf-restconf:errors` message.
+pub(crate) fn refused(reply: Reply) -> Result<Reply, CtlError> {
+    if reply.status >= 400 {
+        let error = &reply.body["ietf-restconf:errors"]["error"][0];
+        let message = error["error-message"].as_str().or_else(|| reply.body.as_str()).unwrap_or("(no message)");
+        let tag = error["error-tag"].as_str().unwrap_or("error");
+        return Err(CtlError::Refused(format!("{} {tag}: {message}", reply.status)));
+    }
+    Ok(reply)
+}
+
+/// The RESTCONF path of a resource inside a tenant, e.g. `tenant_path("default", "keystore")`.
+pub(crate) fn tenant_path(tenant: &str, rest: &str) -> String {
+    format!("sztp-server:tenants/tenant={}/{rest}", encode(tenant))
+}
+
+/// Percent-encodes a list key for a RESTCONF path (RFC 8040 §3.5.3).
+pub(crate) fn encode(key: &str) -> String {
+    key.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A JSON leaf as table text: strings bare, absent as `-`.
+pub(crate) fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => "-".to_owned(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Writes one line on stdout; `false` once the reader has gone (a closed pipe).
+pub(crate) fn say(line: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_percent_encoded_and_paths_scoped_to_the_tenant() {
+        assert_eq!(encode("SN/1 a"), "SN%2F1%20a");
+        assert_eq!(tenant_path("a b", "keystore"), "sztp-server:tenants/tenant=a%20b/keystore");
     }
 }

@@ -1,22 +1,7 @@
-//! `sztpctl` API commands, run as the real binary against a real server (in-process, quickstart
-//! database, loopback): profiles, raw verbs, device add/list/show/rm and logs, with exit codes.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Profiles, raw verbs, device add/list/show/rm/import and the audit log, with exit codes.
 
-#[path = "../../sztp-server/tests/support/mod.rs"]
-mod support;
-
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_sztpctl");
-const PASSWORD: &str = "correct horse battery staple";
-
-fn ctl(config: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(BIN).env("XDG_CONFIG_HOME", config).env_remove("SZTPCTL_SERVER").args(args).output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
+use crate::helpers::{BIN, PASSWORD, ctl, text};
+use crate::support;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profiles_devices_logs_and_raw_verbs_against_a_server() {
@@ -98,6 +83,8 @@ async fn device_import_reports_failures_by_line() {
         assert_eq!(out.status.code(), Some(3), "{}", text(&out));
         let report = text(&out);
         assert!(report.contains("created 2, replaced 0, skipped 0, failed 2"), "{report}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr, "sztpctl: 2 devices were not imported\n", "no progress bar unless stderr is a terminal");
         assert!(report.contains("line 3: SN-1002") && report.contains("line 5: -"), "{report}");
 
         // Again: existing serials fail the whole batch unless skipped or replaced.
@@ -120,4 +107,32 @@ async fn device_import_reports_failures_by_line() {
     assert_eq!(support::post(&client, &url, Some(("SN-1001", "code one")), None, None, Vec::new()).await.0, 500);
     assert_eq!(support::post(&client, &url, Some(("SN-1001", "code two")), None, None, Vec::new()).await.0, 401);
     demo.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_import_draws_a_progress_bar_on_a_terminal() {
+    let ready = crate::helpers::Ready::start().await;
+    let cfg = ready.cfg();
+    tokio::task::spawn_blocking(move || {
+        let csv = cfg.join("devices.csv");
+        std::fs::write(&csv, "serial,device-type\nSN-2001,demo-device\nSN-2002,demo-device\nSN-2003,demo-device\n")
+            .unwrap();
+        // util-linux `script` runs the binary on a pseudo-terminal and copies what it shows.
+        let command = format!("{BIN} device import {} --batch 1", csv.display());
+        let out = std::process::Command::new("script")
+            .args(["-q", "-e", "-c", &command, "/dev/null"])
+            .env("XDG_CONFIG_HOME", &cfg)
+            .env_remove("SZTPCTL_SERVER")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("util-linux script");
+        let screen = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{screen}");
+        assert!(screen.contains(&format!("\r[{}]   0% 0/3 devices", "-".repeat(30))), "{screen:?}");
+        assert!(screen.contains(&format!("\r[{}] 100% 3/3 devices", "#".repeat(30))), "{screen:?}");
+        assert!(screen.contains("created 3, replaced 0, skipped 0, failed 0"), "{screen:?}");
+    })
+    .await
+    .unwrap();
+    ready.demo.stop().await;
 }

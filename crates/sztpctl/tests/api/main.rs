@@ -1,0 +1,10 @@
+//! `sztpctl` API commands, run as the real binary against a real server (in-process, quickstart
+//! database, loopback): one module per command group, exit codes included.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../../sztp-server/tests/support/mod.rs"]
+mod support;
+
+mod devices;
+mod helpers;
+mod logs;
