@@ -24,6 +24,7 @@ mod rules;
 mod tenants;
 pub mod trust;
 pub mod vouchers;
+pub mod yang_patch;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -113,6 +114,15 @@ async fn conditional_serve(
             ErrorTag::InvalidValue,
             format!("the northbound API answers in {YANG_JSON} only"),
         ));
+    }
+    let essence = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+    if parts.method == Method::PATCH && essence.as_deref() == Some(yang_patch::MEDIA_TYPE) {
+        let bytes = read_body(body, MAX_BODY, Encoding::Json).await?;
+        return yang_patch::run(app, caller, raw, &bytes).await;
     }
     if !read && !matches!(crate::restconf::request_encoding(&parts.headers), Ok(None | Some(Encoding::Json))) {
         return Err(error(
