@@ -11,8 +11,8 @@ mod summary;
 mod verify;
 
 pub use cli::{
-    Cli, CmsCommand, Command, DecodeArgs, DeviceCommand, DhcpCommand, EncodeArgs, InspectArgs, LogCommand,
-    ProfileCommand, VerifyArgs,
+    Cli, CmsCommand, Command, DecodeArgs, DeviceCommand, DhcpCommand, EncodeArgs, InspectArgs, KeyCommand, LogCommand,
+    ProfileCommand, TrustCommand, VerifyArgs,
 };
 pub use error::CtlError;
 
@@ -40,6 +40,8 @@ pub fn run(cli: &Cli) -> Result<(), CtlError> {
                 }
             }
         }
+        Command::Key(k) => api::keys::run(&client(cli)?, &cli.tenant, k, cli.json),
+        Command::Trust(t) => api::trust::run(&client(cli)?, &cli.tenant, t, cli.json),
         Command::Log(l) => api::logs::run(&client(cli)?, &cli.tenant, l, cli.json),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -3,8 +3,10 @@
 
 pub mod commands;
 pub mod import;
+pub mod keys;
 pub mod logs;
 mod progress;
+pub mod trust;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -182,6 +184,29 @@ pub(crate) fn cell(v: &Value) -> String {
     }
 }
 
+/// A `yang:date-and-time` leaf for a table: to the second, `-` when absent.
+pub(crate) fn short_time(v: &Value) -> String {
+    let text = cell(v);
+    match text.find('.') {
+        Some(dot) => {
+            let end = text[dot + 1..].find(|c: char| !c.is_ascii_digit()).map_or(text.len(), |i| dot + 1 + i);
+            format!("{}{}", &text[..dot], &text[end..])
+        }
+        None => text,
+    }
+}
+
+/// The entries of a list in a reply, e.g. `list(&body, "keystore", "asymmetric-key")`.
+pub(crate) fn list(body: &Value, container: &str, list: &str) -> Vec<Value> {
+    body[format!("sztp-server:{container}")][list].as_array().cloned().unwrap_or_default()
+}
+
+/// SHA-256 of bytes, as colon-separated hex pairs (the YANG `sha-256` typedef and RFC 8572 `hash-value`).
+pub(crate) fn sha256_colon_hex(bytes: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+    crate::input::to_hex(digest.as_ref(), ":")
+}
+
 /// Writes one line on stdout; `false` once the reader has gone (a closed pipe).
 pub(crate) fn say(line: &str) -> bool {
     use std::io::Write;
@@ -197,5 +222,20 @@ mod tests {
     fn keys_are_percent_encoded_and_paths_scoped_to_the_tenant() {
         assert_eq!(encode("SN/1 a"), "SN%2F1%20a");
         assert_eq!(tenant_path("a b", "keystore"), "sztp-server:tenants/tenant=a%20b/keystore");
+    }
+
+    #[test]
+    fn table_times_stop_at_the_second() {
+        assert_eq!(short_time(&Value::from("2026-01-02T03:04:05.123456Z")), "2026-01-02T03:04:05Z");
+        assert_eq!(short_time(&Value::from("2026-01-02T03:04:05.5+01:00")), "2026-01-02T03:04:05+01:00");
+        assert_eq!(short_time(&Value::from("2026-01-02T03:04:05Z")), "2026-01-02T03:04:05Z");
+        assert_eq!(short_time(&Value::Null), "-");
+    }
+
+    #[test]
+    fn sha256_is_written_as_95_characters_of_colon_hex() {
+        let h = sha256_colon_hex(b"abc");
+        assert_eq!(h.len(), 95);
+        assert!(h.starts_with("ba:78:16:bf:8f:01:cf:ea"), "{h}");
     }
 }

@@ -3,6 +3,7 @@
 
 mod api;
 mod offline;
+mod resources;
 
 use std::path::PathBuf;
 
@@ -10,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 pub use api::{DeviceCommand, LogCommand, ProfileCommand};
 pub use offline::{CmsCommand, DecodeArgs, DhcpCommand, EncodeArgs, InspectArgs, VerifyArgs};
+pub use resources::{KeyCommand, TrustCommand};
 
 const EXAMPLES: &str = "\
 Exit codes: 0 success, 1 verification failed, 2 bad input file or arguments,
@@ -22,12 +24,14 @@ Examples:
   sztpctl profile set lab --server http://127.0.0.1:8080 --user root --password '…'
   sztpctl device add SN-0100 --type demo-device --activation-code '…'
   sztpctl device import devices.csv --on-conflict skip
+  sztpctl key generate owner-signer --algorithm ecdsa-p384
+  sztpctl trust add manufacturer manufacturer-root.pem
   sztpctl log bootstrap --device SN-0001 --follow
   sztpctl get sztp-server:administrators
   sztpctl completions bash > /etc/bash_completion.d/sztpctl";
 
-/// Operator CLI of sztp: the northbound API (devices, logs) and offline tools for RFC 8572 DHCP
-/// options and CMS artifacts.
+/// Operator CLI of sztp: the northbound API (devices, keys, trust anchors, logs) and offline tools
+/// for RFC 8572 DHCP options and CMS artifacts.
 #[derive(Debug, Parser)]
 #[command(name = "sztpctl", version, after_help = EXAMPLES)]
 pub struct Cli {
@@ -72,6 +76,12 @@ pub enum Command {
     /// Devices: list, status table, show, add, remove, bulk import.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Keystore: generate, import, list and remove the tenant's key pairs.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Truststore: bags of trust anchor certificates.
+    #[command(subcommand)]
+    Trust(TrustCommand),
     /// Logs, newest first (or followed as they grow).
     #[command(subcommand)]
     Log(LogCommand),

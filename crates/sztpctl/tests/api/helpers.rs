@@ -27,6 +27,19 @@ pub(crate) fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
+/// Runs `sztpctl`, expecting success, and returns its stdout.
+pub(crate) fn ok(config: &Path, args: &[&str]) -> String {
+    let out = ctl(config, args);
+    assert!(out.status.success(), "sztpctl {args:?}: {}", text(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `sztpctl --json …`, expecting success, and parses its stdout.
+pub(crate) fn ok_json(config: &Path, args: &[&str]) -> serde_json::Value {
+    let stdout = ok(config, &[&["--json"], args].concat());
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("sztpctl {args:?}: {e}: {stdout}"))
+}
+
 /// Runs `sztpctl`, expecting exit code `code`, and returns stdout and stderr.
 pub(crate) fn fails(config: &Path, code: i32, args: &[&str]) -> String {
     let out = ctl(config, args);
@@ -58,4 +71,10 @@ impl Ready {
     pub(crate) fn cfg(&self) -> PathBuf {
         self.config.path().to_owned()
     }
+}
+
+/// SHA-256 as colon-separated hex, computed independently of the binary.
+pub(crate) fn sha256(bytes: &[u8]) -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
 }

@@ -7,4 +7,6 @@ mod support;
 
 mod devices;
 mod helpers;
+mod keys;
 mod logs;
+mod trust;
