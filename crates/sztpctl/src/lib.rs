@@ -11,8 +11,9 @@ mod summary;
 mod verify;
 
 pub use cli::{
-    Cli, CmsCommand, Command, DecodeArgs, DeviceCommand, DhcpCommand, EncodeArgs, InspectArgs, KeyCommand, LogCommand,
-    ProfileCommand, TrustCommand, VerifyArgs,
+    ArtifactAddArgs, ArtifactCommand, ArtifactKind, Cli, CmsCommand, Command, DecodeArgs, DeviceCommand, DhcpCommand,
+    EncodeArgs, InspectArgs, KeyCommand, LogCommand, ProfileCommand, ResponseAddArgs, ResponseCommand, TrustCommand,
+    VerifyArgs,
 };
 pub use error::CtlError;
 
@@ -42,6 +43,12 @@ pub fn run(cli: &Cli) -> Result<(), CtlError> {
         }
         Command::Key(k) => api::keys::run(&client(cli)?, &cli.tenant, k, cli.json),
         Command::Trust(t) => api::trust::run(&client(cli)?, &cli.tenant, t, cli.json),
+        Command::Artifact(ArtifactCommand::Add(args)) if !args.uris.is_empty() => {
+            // Describes an image hosted elsewhere: no server needed.
+            api::artifacts::hosted(args, cli.json)
+        }
+        Command::Artifact(a) => api::artifacts::run(&client(cli)?, &cli.tenant, a, cli.json),
+        Command::Response(r) => api::responses::run(&client(cli)?, &cli.tenant, r, cli.json),
         Command::Log(l) => api::logs::run(&client(cli)?, &cli.tenant, l, cli.json),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -1,11 +1,14 @@
 //! Talking to the northbound RESTCONF API: connection settings from flags, environment or a
 //! saved profile (a 0600 file in the user's config directory), and one blocking HTTP client.
 
+pub mod artifacts;
 pub mod commands;
 pub mod import;
 pub mod keys;
 pub mod logs;
 mod progress;
+pub mod responses;
+mod rules;
 pub mod trust;
 
 use std::collections::BTreeMap;

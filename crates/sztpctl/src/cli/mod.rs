@@ -11,7 +11,9 @@ use clap::{Parser, Subcommand};
 
 pub use api::{DeviceCommand, LogCommand, ProfileCommand};
 pub use offline::{CmsCommand, DecodeArgs, DhcpCommand, EncodeArgs, InspectArgs, VerifyArgs};
-pub use resources::{KeyCommand, TrustCommand};
+pub use resources::{
+    ArtifactAddArgs, ArtifactCommand, ArtifactKind, KeyCommand, ResponseAddArgs, ResponseCommand, TrustCommand,
+};
 
 const EXAMPLES: &str = "\
 Exit codes: 0 success, 1 verification failed, 2 bad input file or arguments,
@@ -26,12 +28,15 @@ Examples:
   sztpctl device import devices.csv --on-conflict skip
   sztpctl key generate owner-signer --algorithm ecdsa-p384
   sztpctl trust add manufacturer manufacturer-root.pem
+  sztpctl artifact add image demoos-2.0.img
+  sztpctl response add demo-2.0 --device-type demo-device --os-name DemoOS --os-version 2.0 \\
+      --image-artifact demoos-2.0.img --config demo.cfg
   sztpctl log bootstrap --device SN-0001 --follow
   sztpctl get sztp-server:administrators
   sztpctl completions bash > /etc/bash_completion.d/sztpctl";
 
-/// Operator CLI of sztp: the northbound API (devices, keys, trust anchors, logs) and offline tools
-/// for RFC 8572 DHCP options and CMS artifacts.
+/// Operator CLI of sztp: the northbound API (devices, keys, trust anchors, artifacts,
+/// responses, logs) and offline tools for RFC 8572 DHCP options and CMS artifacts.
 #[derive(Debug, Parser)]
 #[command(name = "sztpctl", version, after_help = EXAMPLES)]
 pub struct Cli {
@@ -82,6 +87,12 @@ pub enum Command {
     /// Truststore: bags of trust anchor certificates.
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// Artifacts: files (boot images, scripts, configurations) served to devices.
+    #[command(subcommand)]
+    Artifact(ArtifactCommand),
+    /// Responses: the redirect or onboarding information devices receive, and which devices get it.
+    #[command(subcommand)]
+    Response(ResponseCommand),
     /// Logs, newest first (or followed as they grow).
     #[command(subcommand)]
     Log(LogCommand),

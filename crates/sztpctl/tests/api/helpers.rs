@@ -71,6 +71,11 @@ impl Ready {
     pub(crate) fn cfg(&self) -> PathBuf {
         self.config.path().to_owned()
     }
+
+    /// The base URL of the northbound endpoint.
+    pub(crate) fn server(&self) -> String {
+        format!("http://{}", self.demo.nbi)
+    }
 }
 
 /// SHA-256 as colon-separated hex, computed independently of the binary.

@@ -5,8 +5,10 @@
 #[path = "../../../sztp-server/tests/support/mod.rs"]
 mod support;
 
+mod artifacts;
 mod devices;
 mod helpers;
 mod keys;
 mod logs;
+mod responses;
 mod trust;
