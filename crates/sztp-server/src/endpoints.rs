@@ -67,5 +67,6 @@ pub async fn to_spec(app: &AppState, endpoint: &Endpoint) -> Result<EndpointSpec
         addr: SocketAddr::new(ip, endpoint.port),
         tls,
         apis: endpoint.apis.clone(),
+        behind_tls_terminator: endpoint.behind_tls_terminator,
     })
 }

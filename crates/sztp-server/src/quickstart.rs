@@ -300,6 +300,7 @@ impl Quickstart {
             apis: apis.iter().map(|a| (*a).to_owned()).collect(),
             external_address: None,
             enabled: true,
+            behind_tls_terminator: false,
         }
     }
 

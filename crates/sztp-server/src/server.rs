@@ -94,6 +94,7 @@ impl Server {
                 apis: vec!["native".into()],
                 external_address: None,
                 enabled: true,
+                behind_tls_terminator: false,
             };
             store.put_endpoint(&endpoint).await?;
             info!(addr = %SocketAddr::new(options.default_addr, options.default_port), "fresh database: created the first endpoint");
@@ -189,8 +190,12 @@ fn router_factory(app: AppState, tenants: Arc<Mutex<HashMap<String, TenantId>>>)
         let has = |api: &str| spec.apis.iter().any(|a| a == api);
         let mut router = Router::new().route("/health", axum::routing::get(|| async { "ok\n" }));
         if has("native") {
-            router = router.merge(crate::northbound::router(app.clone()));
-            router = router.merge(crate::northbound::artifacts::router(app.clone()));
+            let mut northbound =
+                crate::northbound::router(app.clone()).merge(crate::northbound::artifacts::router(app.clone()));
+            if spec.behind_tls_terminator {
+                northbound = northbound.layer(axum::Extension(crate::northbound::auth::BehindTlsTerminator));
+            }
+            router = router.merge(northbound);
         }
         if has("rfc8572") {
             let state = Southbound { app: app.clone(), tenant, endpoint: endpoint.clone() };

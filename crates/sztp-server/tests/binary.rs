@@ -183,6 +183,7 @@ fn a_204_survives_kill_9_and_sighup_brings_up_a_new_endpoint() {
         apis: vec!["rfc8572".into()],
         external_address: None,
         enabled: true,
+        behind_tls_terminator: false,
     };
     rt.block_on(store.put_endpoint(&extra)).unwrap();
     signal(&child.0, "HUP");

@@ -189,3 +189,36 @@ async fn devices_created_through_the_api_bootstrap_and_bad_input_changes_nothing
     assert_eq!(nbi.call(M::DELETE, &format!("{DEVICES}/device=SN-0100"), Some(ROOT), None).await.0, 404);
     demo.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_password_only_lets_its_owner_set_a_new_one() {
+    let demo = Demo::start(1).await;
+    let (http, nbi) = support::nbi_as_root(&demo).await;
+    let prefs = json!({"sztp-server:preferences": {"password": {"max-age": 1}}});
+    assert_eq!(
+        support::nbi_call(&http, reqwest::Method::PUT, format!("{nbi}sztp-server:preferences"), Some(prefs)).await.0,
+        204
+    );
+    let zero = json!({"sztp-server:preferences": {"password": {"max-age": 0}}});
+    assert_eq!(
+        support::nbi_call(&http, reqwest::Method::PUT, format!("{nbi}sztp-server:preferences"), Some(zero)).await.0,
+        400
+    );
+    // Age the password by two days (the only step that is not done through the API).
+    let mut root = demo.store.get_administrator(support::ROOT.0).await.unwrap().unwrap();
+    root.password_changed_at = Some(time::OffsetDateTime::now_utc() - time::Duration::days(2));
+    demo.store.put_administrator_guarded(&root).await.unwrap();
+
+    let devices = format!("{nbi}sztp-server:tenants/tenant=default/devices");
+    let (status, body) = support::nbi_call(&http, reqwest::Method::GET, devices.clone(), None).await;
+    assert_eq!(status, 401);
+    assert!(message(&body).contains("password expired"), "{body}");
+    let own = format!("{nbi}sztp-server:administrators/administrator=root");
+    let new = "a brand new root password";
+    let renewed =
+        json!({"sztp-server:administrator": [{"login": "root", "password": new, "access-level": "unrestricted"}]});
+    assert_eq!(support::nbi_call(&http, reqwest::Method::PUT, own, Some(renewed)).await.0, 204);
+    let ok = http.get(devices).basic_auth("root", Some(new)).send().await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    demo.stop().await;
+}

@@ -35,6 +35,8 @@ async fn endpoint_changes_through_the_api_rebind_live() {
         json!({"name": "x", "address": "127.0.0.1", "port": 0, "protocol": "https", "tls": {"server-key": "missing", "certificate": []}}),
         json!({"name": "x", "address": "localhost", "port": 0}),
         json!({"name": "x", "address": "127.0.0.1", "port": 0, "apis": ["gopher"]}),
+        json!({"name": "x", "address": "127.0.0.1", "port": 0, "protocol": "https", "behind-tls-terminator": true,
+               "tls": {"server-key": "sbi-tls", "certificate": ["AAAA"]}}),
     ];
     for entry in bad {
         let (status, body) = nbi_call(
@@ -54,6 +56,7 @@ async fn endpoint_changes_through_the_api_rebind_live() {
     assert_eq!(nbi_call(&http, reqwest::Method::POST, format!("{nbi}{ENDPOINTS}"), Some(extra)).await.0, 201);
     let url = format!("{nbi}{ENDPOINTS}/endpoint=extra");
     let entry = wait_for(&http, &url, |e| e["listening"].is_string()).await;
+    assert!(entry.get("behind-tls-terminator").is_none(), "false is the default and not shown");
     let addr = entry["listening"].as_str().unwrap().to_owned();
     let version = http.get(format!("http://{addr}/restconf/yang-library-version")).send().await.unwrap();
     assert_eq!(version.status().as_u16(), 200);

@@ -33,6 +33,8 @@ pub struct EndpointSpec {
     pub tls: Option<TlsSettings>,
     /// The APIs served here (interpreted by the [`RouterFactory`], not by this module).
     pub apis: Vec<String>,
+    /// Plain HTTP behind a TLS terminator (interpreted by the [`RouterFactory`]).
+    pub behind_tls_terminator: bool,
 }
 
 /// What the accept loop knows about a request's connection; inserted into every request's

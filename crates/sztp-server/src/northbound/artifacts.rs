@@ -14,7 +14,6 @@ use super::auth::{self, Caller};
 use super::json::{FieldError, Fields, rfc3339};
 use super::{error, first_use_refusal, not_found, path, store_error};
 use crate::audit::Principal;
-use crate::listen::PeerInfo;
 use crate::restconf::{ErrorReply, read_body};
 use crate::state::AppState;
 
@@ -103,8 +102,7 @@ async fn content(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let peer = parts.extensions.get::<PeerInfo>();
-    let caller = match auth::authenticate(app.store(), &parts.headers, peer).await {
+    let caller = match auth::authenticate(app.store(), &parts).await {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };

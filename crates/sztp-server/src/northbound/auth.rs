@@ -2,7 +2,7 @@
 //! HTTP Basic with lockout, pinned client certificates (alone or as a second factor),
 //! credentials over plain HTTP only from loopback, access levels and tenant scope.
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use sztp_protocol::codec::Encoding;
 use sztp_protocol::model::restconf_errors::{ErrorTag, ErrorType};
 use sztp_store::{AccessLevel, Administrator, Store};
@@ -61,8 +61,15 @@ fn denied(message: impl Into<String>) -> ErrorReply {
         .with_header(axum::http::header::WWW_AUTHENTICATE, "Basic realm=\"sztp-admin\", charset=\"UTF-8\"")
 }
 
+/// Marks the requests of an endpoint declared behind a TLS terminator (a request extension).
+#[derive(Debug, Clone, Copy)]
+pub struct BehindTlsTerminator;
+
 /// Authenticates the caller of a northbound request.
-pub async fn authenticate(store: &Store, headers: &HeaderMap, peer: Option<&PeerInfo>) -> Result<Caller, ErrorReply> {
+pub async fn authenticate(store: &Store, parts: &axum::http::request::Parts) -> Result<Caller, ErrorReply> {
+    let headers = &parts.headers;
+    let peer = parts.extensions.get::<PeerInfo>();
+    let terminated = parts.extensions.get::<BehindTlsTerminator>().is_some();
     let internal = |e: sztp_store::StoreError| {
         ErrorReply::new(Encoding::Json, ErrorType::Application, ErrorTag::OperationFailed, format!("storage: {e}"))
             .with_status(StatusCode::INTERNAL_SERVER_ERROR)
@@ -78,7 +85,7 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap, peer: Option<&Peer
         }
         return Err(denied("credentials required (HTTP Basic, or a client certificate over TLS)"));
     };
-    if !password_allowed(peer) {
+    if !password_allowed(peer, terminated) {
         return Err(denied("credentials are accepted over plain HTTP only from loopback; use an HTTPS endpoint"));
     }
     let now = OffsetDateTime::now_utc();
@@ -112,6 +119,17 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap, peer: Option<&Peer
             None => denied("access denied"),
         });
     }
+    let prefs = store.get_preferences().await.map_err(internal)?;
+    // An expired password still lets its owner replace it (for unrestricted administrators,
+    // who manage accounts), and nothing else.
+    let own = format!("/restconf/data/sztp-server:administrators/administrator={}", super::path::encode(&login));
+    let self_service = parts.method == axum::http::Method::PUT && parts.uri.path() == own;
+    if password_expired(&admin, prefs.password_max_age_days, now) && !self_service {
+        info!(login = %login, "administrator login refused: password expired");
+        return Err(denied(format!(
+            "password expired: PUT {own} with a new password, or ask an unrestricted administrator"
+        )));
+    }
     if admin.failed_logins > 0 || admin.last_login.is_none_or(|t| now - t > time::Duration::minutes(1)) {
         store.record_login_success(&login, now).await.map_err(internal)?;
     }
@@ -119,9 +137,17 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap, peer: Option<&Peer
 }
 
 /// Whether a password may come over this connection: over TLS, or over plain HTTP from this
-/// host only (a TLS terminator in front is not configurable yet).
-fn password_allowed(peer: Option<&PeerInfo>) -> bool {
-    peer.is_none_or(|p| p.tls || p.remote.ip().is_loopback())
+/// host only (unless the endpoint is declared behind a TLS terminator).
+fn password_allowed(peer: Option<&PeerInfo>, behind_tls_terminator: bool) -> bool {
+    behind_tls_terminator || peer.is_none_or(|p| p.tls || p.remote.ip().is_loopback())
+}
+
+/// Whether the password is older than the preferences allow (never, without `max-age`).
+fn password_expired(admin: &Administrator, max_age_days: Option<u32>, now: OffsetDateTime) -> bool {
+    match (max_age_days, admin.password_changed_at) {
+        (Some(days), Some(changed)) => now - changed > time::Duration::days(i64::from(days)),
+        _ => false,
+    }
 }
 
 /// Authenticates by client certificate alone: the administrator pinned to exactly this
@@ -170,11 +196,34 @@ mod tests {
     }
 
     #[test]
+    fn passwords_expire_after_max_age_days() {
+        let now = OffsetDateTime::now_utc();
+        let mut admin = Administrator {
+            login: "a".into(),
+            email: String::new(),
+            password_hash: None,
+            client_cert_der: None,
+            access_level: AccessLevel::ReadOnly,
+            tenants: Vec::new(),
+            failed_logins: 0,
+            locked_until: None,
+            password_changed_at: Some(now - time::Duration::days(31)),
+            last_login: None,
+        };
+        assert!(password_expired(&admin, Some(30), now));
+        assert!(!password_expired(&admin, Some(32), now));
+        assert!(!password_expired(&admin, None, now));
+        admin.password_changed_at = None;
+        assert!(!password_expired(&admin, Some(1), now));
+    }
+
+    #[test]
     fn passwords_over_plain_http_come_only_from_loopback() {
-        assert!(password_allowed(Some(&peer("127.0.0.1:5000", false))));
-        assert!(password_allowed(Some(&peer("[::1]:5000", false))));
-        assert!(!password_allowed(Some(&peer("192.0.2.7:5000", false))));
-        assert!(!password_allowed(Some(&peer("[2001:db8::1]:5000", false))));
-        assert!(password_allowed(Some(&peer("192.0.2.7:5000", true))));
+        assert!(password_allowed(Some(&peer("127.0.0.1:5000", false)), false));
+        assert!(password_allowed(Some(&peer("[::1]:5000", false)), false));
+        assert!(!password_allowed(Some(&peer("192.0.2.7:5000", false)), false));
+        assert!(!password_allowed(Some(&peer("[2001:db8::1]:5000", false)), false));
+        assert!(password_allowed(Some(&peer("192.0.2.7:5000", true)), false));
+        assert!(password_allowed(Some(&peer("192.0.2.7:5000", false)), true), "declared behind a TLS terminator");
     }
 }

@@ -37,6 +37,9 @@ pub fn to_json(e: &Endpoint, status: Option<Result<SocketAddr, String>>) -> Valu
         o.insert("external-address".into(), json!(x));
     }
     o.insert("enabled".into(), json!(e.enabled));
+    if e.behind_tls_terminator {
+        o.insert("behind-tls-terminator".into(), json!(true));
+    }
     match status {
         Some(Ok(addr)) => {
             o.insert("listening".into(), json!(addr.to_string()));
@@ -89,10 +92,14 @@ pub fn from_json(v: &Value, tenant: TenantId) -> Result<Endpoint, FieldError> {
     }
     let external_address = f.string("external-address")?;
     let enabled = f.boolean("enabled")?.unwrap_or(true);
+    let behind_tls_terminator = f.boolean("behind-tls-terminator")?.unwrap_or(false);
+    if behind_tls_terminator && https {
+        return Err(FieldError::invalid("behind-tls-terminator", "only an http endpoint sits behind a TLS terminator"));
+    }
     f.ignore("listening");
     f.ignore("error");
     f.finish()?;
-    Ok(Endpoint { name, tenant_id: tenant, address, port, tls, apis, external_address, enabled })
+    Ok(Endpoint { name, tenant_id: tenant, address, port, tls, apis, external_address, enabled, behind_tls_terminator })
 }
 
 fn tls_from_json(v: &Value) -> Result<EndpointTls, FieldError> {

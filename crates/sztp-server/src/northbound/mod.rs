@@ -37,7 +37,6 @@ use sztp_protocol::model::restconf_errors::{ErrorTag, ErrorType};
 use sztp_store::{StoreError, TenantId};
 
 use crate::audit::Principal;
-use crate::listen::PeerInfo;
 use crate::restconf::{ErrorReply, YANG_JSON, read_body};
 use crate::state::AppState;
 use auth::Caller;
@@ -84,8 +83,7 @@ async fn data(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let peer = parts.extensions.get::<PeerInfo>();
-    let caller = match auth::authenticate(app.store(), &parts.headers, peer).await {
+    let caller = match auth::authenticate(app.store(), &parts).await {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };

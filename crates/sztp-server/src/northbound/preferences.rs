@@ -47,5 +47,11 @@ pub fn from_json(v: &Value) -> Result<Preferences, FieldError> {
     if p.min_password_length < 8 {
         return Err(FieldError::invalid("min-length", "must be at least 8"));
     }
+    if p.password_max_age_days == Some(0) {
+        return Err(FieldError::invalid("max-age", "must be at least 1 day (omit it for no expiry)"));
+    }
+    if p.lockout_duration_secs == 0 {
+        return Err(FieldError::invalid("duration", "must be at least 1 second (threshold 0 disables lockout)"));
+    }
     Ok(p)
 }

@@ -104,7 +104,13 @@ pub fn listeners() -> (Listeners, Arc<Gate>) {
 }
 
 pub fn plain(name: &str, addr: &str) -> EndpointSpec {
-    EndpointSpec { name: name.into(), addr: addr.parse().expect("address"), tls: None, apis: vec!["test".into()] }
+    EndpointSpec {
+        name: name.into(),
+        addr: addr.parse().expect("address"),
+        tls: None,
+        apis: vec!["test".into()],
+        behind_tls_terminator: false,
+    }
 }
 
 pub fn tls(name: &str, addr: &str, settings: TlsSettings) -> EndpointSpec {

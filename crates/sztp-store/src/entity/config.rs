@@ -37,6 +37,7 @@ pub(crate) mod endpoint {
         pub external_address: Option<String>,
         pub enabled: bool,
         pub updated_at: i64,
+        pub behind_tls_terminator: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,7 +13,7 @@ pub(crate) struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(Administrators)]
+        vec![Box::new(Initial), Box::new(Administrators), Box::new(TlsTerminator)]
     }
 }
 
@@ -34,6 +34,34 @@ impl MigrationTrait for Initial {
     }
 
     /// A half-applied schema on SQLite or PostgreSQL rolls back instead of staying behind.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// Migration 3: an endpoint may be declared as behind a TLS terminator (plain HTTP here, TLS
+/// in front), which lets it take passwords from other hosts.
+struct TlsTerminator;
+
+#[derive(DeriveIden)]
+enum Endpoints {
+    Table,
+    BehindTlsTerminator,
+}
+
+impl MigrationName for TlsTerminator {
+    fn name(&self) -> &str {
+        "m0003_endpoint_behind_tls_terminator"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for TlsTerminator {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let column = ColumnDef::new(Endpoints::BehindTlsTerminator).boolean().not_null().default(false).to_owned();
+        m.alter_table(Table::alter().table(Endpoints::Table).add_column(column).to_owned()).await
+    }
+
     fn use_transaction(&self) -> Option<bool> {
         Some(true)
     }

@@ -28,6 +28,10 @@ pub struct Endpoint {
     /// Whether the server listens on it.
     #[serde(default = "super::yes")]
     pub enabled: bool,
+    /// Plain HTTP here with TLS terminated by a proxy in front: passwords are then accepted
+    /// from any address (only for endpoints without `tls`).
+    #[serde(default)]
+    pub behind_tls_terminator: bool,
 }
 
 /// TLS settings of an endpoint.

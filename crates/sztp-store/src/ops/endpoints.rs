@@ -23,6 +23,12 @@ fn validate(ep: &Endpoint) -> Result<()> {
         )));
     }
     check_opt_name("external address", ep.external_address.as_deref())?;
+    if ep.tls.is_some() && ep.behind_tls_terminator {
+        return Err(StoreError::Invalid(format!(
+            "endpoint '{}': an https endpoint is not behind a TLS terminator",
+            ep.name
+        )));
+    }
     if let Some(tls) = &ep.tls {
         check_name("server key", &tls.server_key)?;
         check_opt_name("client trust bag", tls.client_trust_bag.as_deref())?;
@@ -50,6 +56,7 @@ fn from_row(row: endpoint::Model) -> Result<Endpoint> {
         apis: from_json(&row.apis, "endpoint API list")?,
         external_address: row.external_address,
         enabled: row.enabled,
+        behind_tls_terminator: row.behind_tls_terminator,
     })
 }
 
@@ -66,6 +73,7 @@ impl Store {
             apis: Set(to_json(&ep.apis, "endpoint API list")?),
             external_address: Set(ep.external_address.clone()),
             enabled: Set(ep.enabled),
+            behind_tls_terminator: Set(ep.behind_tls_terminator),
             updated_at: Set(micros(now())),
             ..Default::default()
         };
@@ -78,6 +86,7 @@ impl Store {
                 Column::Apis,
                 Column::ExternalAddress,
                 Column::Enabled,
+                Column::BehindTlsTerminator,
                 Column::UpdatedAt,
             ])
             .to_owned();

@@ -39,6 +39,7 @@ fn endpoint(name: &str, port: u16) -> Endpoint {
         apis: vec!["rfc8572".to_owned(), "metrics".to_owned()],
         external_address: Some("bootstrap.example".to_owned()),
         enabled: true,
+        behind_tls_terminator: false,
     }
 }
 
@@ -50,8 +51,13 @@ pub(crate) async fn endpoints_round_trip_and_notify_changes(store: &Store) {
     assert!(changes.has_changed().unwrap());
     assert_eq!(store.get_endpoint("south").await.unwrap(), Some(south.clone()));
 
-    let plain =
-        Endpoint { tls: None, address: "127.0.0.1".into(), apis: vec!["native".into()], ..endpoint("north", 8080) };
+    let plain = Endpoint {
+        tls: None,
+        address: "127.0.0.1".into(),
+        apis: vec!["native".into()],
+        behind_tls_terminator: true,
+        ..endpoint("north", 8080)
+    };
     store.put_endpoint(&plain).await.unwrap();
     let moved = Endpoint { port: 9443, enabled: false, external_address: None, ..south };
     store.put_endpoint(&moved).await.unwrap();
@@ -59,6 +65,11 @@ pub(crate) async fn endpoints_round_trip_and_notify_changes(store: &Store) {
 
     let bad = Endpoint { address: "localhost".into(), ..endpoint("bad", 1) };
     assert!(matches!(store.put_endpoint(&bad).await, Err(StoreError::Invalid(_))));
+    let terminated_tls = Endpoint { behind_tls_terminator: true, ..endpoint("bad", 1) };
+    assert!(
+        matches!(store.put_endpoint(&terminated_tls).await, Err(StoreError::Invalid(_))),
+        "https is not terminated in front"
+    );
     store.delete_endpoint("north").await.unwrap();
     assert_eq!(store.get_endpoint("north").await.unwrap(), None);
     assert!(matches!(store.delete_endpoint("north").await, Err(StoreError::NotFound { kind: "endpoint", .. })));

@@ -55,7 +55,7 @@ async fn a_memory_database_outlives_idle_periods_and_clones() {
 }
 
 #[tokio::test]
-async fn a_database_at_schema_1_is_migrated_to_schema_2_on_open() {
+async fn a_database_at_schema_1_is_migrated_to_the_latest_schema_on_open() {
     use sea_orm::ConnectionTrait as _;
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("old.db").display());
@@ -68,6 +68,7 @@ async fn a_database_at_schema_1_is_migrated_to_schema_2_on_open() {
     for sql in [
         "DROP TABLE administrators",
         "DROP TABLE preferences",
+        "ALTER TABLE endpoints DROP COLUMN behind_tls_terminator",
         "DELETE FROM seaql_migrations WHERE version <> 'm0001_initial_schema'",
     ] {
         raw.execute_unprepared(sql).await.unwrap();
@@ -75,7 +76,7 @@ async fn a_database_at_schema_1_is_migrated_to_schema_2_on_open() {
     raw.close().await.unwrap();
 
     let again = Store::open(&url, &OpenOptions::default()).await.unwrap();
-    assert_eq!(again.schema_version().await.unwrap(), 2);
+    assert_eq!(again.schema_version().await.unwrap(), 3);
     assert_eq!(again.get_device_type(TenantId::DEFAULT, "switch").await.unwrap(), Some(device_type("switch")));
     assert_eq!(again.get_preferences().await.unwrap(), Preferences::default());
     assert!(again.list_administrators().await.unwrap().is_empty());
