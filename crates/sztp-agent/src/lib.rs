@@ -1,2 +1,11 @@
-//! Device-side RFC 8572 agent. Not built yet: discovery, the client and the simulator arrive with the
-//! agent issue; this skeleton fixes the layout and the dependency rules.
+//! Device-side RFC 8572 agent: discovery, the bootstrap client with full verification of what
+//! servers send, onboarding in RFC order, progress reports, and a status kept on disk.
+
+pub mod agent;
+pub mod cli;
+pub mod client;
+pub mod conveyed;
+pub mod error;
+pub mod identity;
+pub mod onboard;
+pub mod state;

@@ -1,0 +1,317 @@
+//! One bootstrapping attempt: bootstrap servers in order (redirects first when given), trusted
+//! or provisional connections, verification, onboarding, and the status file kept current.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sztp_protocol::cms::certs_only::{build_certs_only, parse_certs_only};
+use sztp_protocol::model::bootstrap_rpc::{GetBootstrappingDataInput, ReportingLevel};
+use sztp_protocol::model::conveyed_info::ConveyedInformation;
+use sztp_protocol::model::progress::{ProgressType, ReportProgressInput, SshHostKey};
+use sztp_protocol::x509::Certificate;
+
+use crate::client::ServerClient;
+use crate::conveyed::accept;
+use crate::error::AgentError;
+use crate::identity::Identity;
+use crate::onboard::{Onboarded, Reporter, onboard};
+use crate::state::{StateDir, Status};
+
+/// A bootstrap server to try.
+#[derive(Debug, Clone)]
+pub struct ServerEntry {
+    /// `https://host:port` or a RESTCONF root URL.
+    pub url: String,
+    /// TLS trust anchors for it (DER); empty: provisional.
+    pub anchors: Vec<Vec<u8>>,
+    /// Where it came from ("configured", "dhcp", "redirect", …).
+    pub source: String,
+}
+
+/// Everything an attempt needs.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// The device.
+    pub identity: Identity,
+    /// Bootstrap servers, in the order to try.
+    pub servers: Vec<ServerEntry>,
+    /// Manufacturer trust anchors for ownership vouchers.
+    pub manufacturer_anchors: Vec<Certificate>,
+    /// State directory (status, work files).
+    pub state_dir: PathBuf,
+    /// Installs a boot image (`$SZTP_IMAGE`, `$SZTP_OS_NAME`, `$SZTP_OS_VERSION`).
+    pub install_command: Option<String>,
+    /// Applies configuration (`$SZTP_CONFIG`, `$SZTP_CONFIG_HANDLING`).
+    pub config_command: Option<String>,
+    /// Where `ssh_host_*_key.pub` are read for bootstrap-complete.
+    pub ssh_dir: PathBuf,
+    /// Whether servers that cannot be authenticated may be used provisionally.
+    pub allow_untrusted: bool,
+    /// HTTP timeout.
+    pub timeout: Duration,
+    /// Timeout of each script, install or apply command.
+    pub step_timeout: Duration,
+    /// Redirects followed at most (RFC 8572 leaves it to the device; 10 here).
+    pub max_redirects: usize,
+}
+
+/// How an attempt ended well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Bootstrapping is complete.
+    Completed,
+    /// An image was installed: reboot, then run again.
+    Rebooting,
+}
+
+/// An attempt in progress: the configuration and the status it keeps on disk.
+pub struct Run<'a> {
+    /// The configuration.
+    pub config: &'a AgentConfig,
+    state: StateDir,
+    status: Status,
+}
+
+impl Run<'_> {
+    /// Starts a stage.
+    pub fn stage(&mut self, name: &str) {
+        tracing::debug!(stage = name, "begin");
+        self.status.begin(name);
+        if let Err(e) = self.state.save(&self.status) {
+            tracing::warn!(error = %e, "status not saved");
+        }
+    }
+
+    /// Ends a stage and saves the status.
+    pub fn done(&mut self, name: &str, outcome: &str, detail: Option<String>) -> Result<(), AgentError> {
+        tracing::debug!(stage = name, outcome, detail = detail.as_deref().unwrap_or(""), "end");
+        self.status.end(name, outcome, detail);
+        self.state.save(&self.status)
+    }
+
+    /// Fails if bootstrapping was disabled meanwhile.
+    pub fn check_enabled(&self) -> Result<(), AgentError> {
+        if self.state.disabled() { Err(AgentError::Disabled) } else { Ok(()) }
+    }
+
+    /// The OS the device runs: the one an install left, else the system's.
+    pub fn current_os(&self) -> (String, String) {
+        self.status
+            .installed_os
+            .clone()
+            .unwrap_or_else(|| (self.config.identity.os_name.clone(), self.config.identity.os_version.clone()))
+    }
+
+    /// Records an installed OS (effective after the reboot).
+    pub fn installed(&mut self, name: String, version: String) -> Result<(), AgentError> {
+        self.status.installed_os = Some((name, version));
+        self.state.save(&self.status)
+    }
+
+    /// A file in the work directory.
+    pub fn work_file(&self, name: &str) -> PathBuf {
+        let dir = self.state.path().join("work");
+        let _ = std::fs::create_dir_all(&dir);
+        dir.join(name)
+    }
+}
+
+enum Next {
+    Done(Outcome),
+    Redirect(Vec<ServerEntry>),
+}
+
+/// Runs one attempt over the configured servers.
+pub async fn run_once(config: &AgentConfig) -> Result<Outcome, AgentError> {
+    let state = StateDir::open(&config.state_dir)?;
+    if state.disabled() {
+        return Err(AgentError::Disabled);
+    }
+    let mut status = state.load()?;
+    if status.outcome.as_deref() == Some("completed") {
+        return Ok(Outcome::Completed);
+    }
+    status.attempts += 1;
+    status.outcome = Some("running".into());
+    status.last_error = None;
+    status.stages.clear();
+    state.save(&status)?;
+    let mut run = Run { config, state, status };
+    let result = servers(&mut run).await;
+    match &result {
+        Ok(Outcome::Completed) => {
+            run.status.outcome = Some("completed".into());
+            run.status.completed_at = Some(time::OffsetDateTime::now_utc());
+        }
+        Ok(Outcome::Rebooting) => run.status.outcome = Some("rebooting".into()),
+        Err(e) => {
+            run.status.outcome = Some("failed".into());
+            run.status.last_error = Some(format!("{}: {e}", e.class()));
+        }
+    }
+    run.state.save(&run.status)?;
+    result
+}
+
+async fn servers(run: &mut Run<'_>) -> Result<Outcome, AgentError> {
+    let mut queue: VecDeque<ServerEntry> = run.config.servers.iter().cloned().collect();
+    if queue.is_empty() {
+        return Err(AgentError::Config("no bootstrap server is configured or discovered".into()));
+    }
+    let (mut redirects, mut last) = (0, None);
+    while let Some(server) = queue.pop_front() {
+        run.check_enabled()?;
+        match attempt(run, &server).await {
+            Ok(Next::Done(outcome)) => return Ok(outcome),
+            Ok(Next::Redirect(next)) => {
+                redirects += 1;
+                if redirects > run.config.max_redirects {
+                    return Err(AgentError::Redirects(run.config.max_redirects));
+                }
+                for s in next.into_iter().rev() {
+                    queue.push_front(s);
+                }
+            }
+            Err(AgentError::Disabled) => return Err(AgentError::Disabled),
+            Err(e) => {
+                tracing::info!(server = %server.url, error = %e, "bootstrap server abandoned");
+                last = Some(e);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| AgentError::Unreachable("no bootstrap server left".into())))
+}
+
+async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentError> {
+    let config = run.config;
+    run.stage("bootstrap-request");
+    if server.anchors.is_empty() && !config.allow_untrusted {
+        let e = AgentError::Trust(format!("no trust anchor for {} and provisional use is off", server.url));
+        run.done("bootstrap-request", "failed", Some(e.to_string()))?;
+        return Err(e);
+    }
+    let (os_name, os_version) = run.current_os();
+    let mut client = ServerClient::new(&config.identity, &server.url, &server.anchors, config.timeout)?;
+    let request = |trusted: bool| GetBootstrappingDataInput {
+        signed_data_preferred: !trusted,
+        hw_model: Some(config.identity.hw_model.clone()),
+        os_name: Some(os_name.clone()),
+        os_version: Some(os_version.clone()),
+        ..GetBootstrappingDataInput::default()
+    };
+    let mut output = client.get_bootstrapping_data(&request(client.trusted)).await;
+    if let Err(AgentError::Unreachable(reason)) = &output
+        && client.trusted
+        && config.allow_untrusted
+    {
+        tracing::info!(server = %server.url, %reason, "server not authenticated; going on provisionally");
+        client = ServerClient::new(&config.identity, &server.url, &[], config.timeout)?;
+        output = client.get_bootstrapping_data(&request(false)).await;
+    }
+    let trust = if client.trusted { "trusted" } else { "untrusted (provisional)" };
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => {
+            run.done("bootstrap-request", "failed", Some(e.to_string()))?;
+            return Err(e);
+        }
+    };
+    run.status.source = Some(format!("{} ({})", client.root(), server.source));
+    run.done("bootstrap-request", "ok", Some(format!("{} ({trust})", client.root())))?;
+
+    run.stage("verification");
+    let accepted = match accept(&output, &config.identity, &config.manufacturer_anchors, client.trusted) {
+        Ok(a) => a,
+        Err(e) => {
+            run.status.trust = Some(format!("{trust}; refused"));
+            run.done("verification", "failed", Some(e.to_string()))?;
+            return Err(e);
+        }
+    };
+    let data = if accepted.signed { "signed data verified (RFC 8572 §5.4)" } else { "unsigned data" };
+    run.status.trust = Some(format!("{trust}; {data}"));
+    run.done("verification", "ok", Some(data.into()))?;
+
+    match accepted.info {
+        ConveyedInformation::Redirect(r) => {
+            let mut next = Vec::new();
+            for s in r.bootstrap_servers {
+                let host = if s.address.contains(':') { format!("[{}]", s.address) } else { s.address.clone() };
+                let url = match s.port {
+                    Some(p) => format!("https://{host}:{p}"),
+                    None => format!("https://{host}"),
+                };
+                let anchors = match &s.trust_anchor {
+                    Some(cms) => {
+                        parse_certs_only(cms)
+                            .map_err(|e| AgentError::Server(format!("redirect trust anchor for {url}: {e}")))?
+                            .certificates
+                    }
+                    None => Vec::new(),
+                };
+                next.push(ServerEntry { url, anchors, source: format!("redirect from {}", client.root()) });
+            }
+            Ok(Next::Redirect(next))
+        }
+        ConveyedInformation::Onboarding(info) => {
+            let verbose = output.reporting_level == Some(ReportingLevel::Verbose);
+            let reporter = Reporter { client: client.trusted.then_some(&client), verbose };
+            reporter.send(ProgressType::BootstrapInitiated, None, None).await?;
+            match onboard(run, &info, &client, &reporter).await? {
+                Onboarded::Rebooting => Ok(Next::Done(Outcome::Rebooting)),
+                Onboarded::Complete => {
+                    let complete = completion_report(config)?;
+                    reporter.send(ProgressType::BootstrapComplete, None, Some(complete)).await?;
+                    Ok(Next::Done(Outcome::Completed))
+                }
+            }
+        }
+    }
+}
+
+/// bootstrap-complete with the SSH host keys and the device's trust anchor chain (degenerate
+/// CMS: the IDevID's issuers up to the manufacturer root).
+fn completion_report(config: &AgentConfig) -> Result<ReportProgressInput, AgentError> {
+    let mut chain: Vec<Vec<u8>> = config.identity.chain.iter().skip(1).map(|c| c.der().to_vec()).collect();
+    let top_issuer = config.identity.chain.last().map(|c| c.issuer_name().clone());
+    for anchor in &config.manufacturer_anchors {
+        if Some(anchor.subject_name()) == top_issuer.as_ref() && !chain.iter().any(|c| c == anchor.der()) {
+            chain.push(anchor.der().to_vec());
+        }
+    }
+    let trust_anchor_certs = if chain.is_empty() {
+        Vec::new()
+    } else {
+        vec![build_certs_only::<Vec<u8>, Vec<u8>>(&chain, &[]).map_err(|e| AgentError::Config(e.to_string()))?]
+    };
+    Ok(ReportProgressInput {
+        progress_type: ProgressType::BootstrapComplete,
+        message: None,
+        ssh_host_keys: ssh_host_keys(&config.ssh_dir),
+        trust_anchor_certs,
+    })
+}
+
+/// The `ssh_host_*_key.pub` files of a directory, as RFC 4253 key blobs.
+pub fn ssh_host_keys(dir: &Path) -> Vec<SshHostKey> {
+    use base64::Engine;
+    let mut keys = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return keys };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if !(name.starts_with("ssh_host_") && name.ends_with("_key.pub")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut words = text.split_whitespace();
+        if let (Some(algorithm), Some(b64)) = (words.next(), words.next())
+            && let Ok(key_data) = base64::engine::general_purpose::STANDARD.decode(b64)
+        {
+            keys.push(SshHostKey { algorithm: algorithm.to_owned(), key_data });
+        }
+    }
+    keys
+}

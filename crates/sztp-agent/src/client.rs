@@ -1,0 +1,155 @@
+//! HTTPS to one bootstrap server: TLS verified against the device's trust anchors for that
+//! server, or provisional (RFC 8572 §5: any certificate, signed data required, no reports);
+//! the IDevID as client certificate either way.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::YangDocument;
+use sztp_protocol::model::bootstrap_rpc::{GetBootstrappingDataInput, GetBootstrappingDataOutput};
+use sztp_protocol::model::progress::ReportProgressInput;
+
+use crate::error::AgentError;
+use crate::identity::Identity;
+
+const JSON: &str = "application/yang-data+json";
+const GBD: &str = "operations/ietf-sztp-bootstrap-server:get-bootstrapping-data";
+const PROGRESS: &str = "operations/ietf-sztp-bootstrap-server:report-progress";
+
+/// A connection policy to one bootstrap server.
+#[derive(Debug, Clone)]
+pub struct ServerClient {
+    http: reqwest::Client,
+    root: String,
+    /// Whether the server's certificate was verified against trust anchors.
+    pub trusted: bool,
+}
+
+/// The RESTCONF root of a bootstrap-server URL: `https://host:port` (as DHCP and redirects
+/// give it) means `https://host:port/restconf`; a URL with a path is taken as the root.
+pub fn restconf_root(url: &str) -> String {
+    let trimmed = url.trim_end_matches('/');
+    let after_scheme = trimmed.split_once("://").map(|(_, rest)| rest).unwrap_or(trimmed);
+    if after_scheme.contains('/') { trimmed.to_owned() } else { format!("{trimmed}/restconf") }
+}
+
+impl ServerClient {
+    /// A client for `url` verifying the server against `anchors` (DER); with no anchors the
+    /// connection is provisional.
+    pub fn new(identity: &Identity, url: &str, anchors: &[Vec<u8>], timeout: Duration) -> Result<Self, AgentError> {
+        let mut builder = reqwest::Client::builder()
+            .no_proxy()
+            .identity(identity.tls_identity()?)
+            .timeout(timeout)
+            .connect_timeout(timeout);
+        let trusted = !anchors.is_empty();
+        if trusted {
+            let certs = anchors
+                .iter()
+                .map(|d| reqwest::Certificate::from_der(d))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| AgentError::Config(format!("trust anchor: {e}")))?;
+            builder = builder.tls_certs_only(certs);
+        } else {
+            // Provisional: RFC 8572 §5 lets the device go on without authenticating the server,
+            // and then trusts nothing it says that is not signed.
+            builder = builder.tls_danger_accept_invalid_certs(true).tls_danger_accept_invalid_hostnames(true);
+        }
+        let http = builder.build().map_err(|e| AgentError::Config(format!("HTTP client: {e}")))?;
+        Ok(ServerClient { http, root: restconf_root(url), trusted })
+    }
+
+    /// The RESTCONF root used.
+    pub fn root(&self) -> &str {
+        &self.root
+    }
+
+    /// The shared HTTP client (for image downloads with the same trust).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// get-bootstrapping-data.
+    pub async fn get_bootstrapping_data(
+        &self,
+        input: &GetBootstrappingDataInput,
+    ) -> Result<GetBootstrappingDataOutput, AgentError> {
+        let url = format!("{}/{GBD}", self.root);
+        let response = self
+            .http
+            .post(&url)
+            .header("content-type", JSON)
+            .header("accept", JSON)
+            .body(input.encode(Encoding::Json))
+            .send()
+            .await
+            .map_err(|e| AgentError::Unreachable(format!("{url}: {}", chain(&e))))?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| AgentError::Unreachable(format!("{url}: {e}")))?;
+        if status != StatusCode::OK {
+            return Err(AgentError::Server(format!("{url}: {status}: {}", error_message(&body))));
+        }
+        GetBootstrappingDataOutput::decode(Encoding::Json, &body)
+            .map_err(|e| AgentError::Server(format!("{url}: the reply is not a get-bootstrapping-data output: {e}")))
+    }
+
+    /// report-progress; RFC 8572 §5.6 makes anything but 204 an error.
+    pub async fn report_progress(&self, input: &ReportProgressInput) -> Result<(), AgentError> {
+        let url = format!("{}/{PROGRESS}", self.root);
+        let response = self
+            .http
+            .post(&url)
+            .header("content-type", JSON)
+            .body(input.encode(Encoding::Json))
+            .send()
+            .await
+            .map_err(|e| AgentError::Unreachable(format!("{url}: {}", chain(&e))))?;
+        match response.status() {
+            StatusCode::NO_CONTENT => Ok(()),
+            other => {
+                let body = response.bytes().await.unwrap_or_default();
+                Err(AgentError::Server(format!("report-progress: {other}: {}", error_message(&body))))
+            }
+        }
+    }
+}
+
+/// An error with its causes (reqwest hides the TLS reason in the source chain).
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// The message of an `ietf-restconf:errors` body, or the start of the body.
+fn error_message(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["ietf-restconf:errors"]["error"][0]["error-message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dhcp_style_urls_get_the_restconf_root() {
+        assert_eq!(restconf_root("https://sztp.example:8443"), "https://sztp.example:8443/restconf");
+        assert_eq!(restconf_root("https://[2001:db8::1]/"), "https://[2001:db8::1]/restconf");
+        assert_eq!(restconf_root("https://h/top/restconf"), "https://h/top/restconf");
+    }
+
+    #[test]
+    fn error_bodies_give_their_message() {
+        let body = br#"{"ietf-restconf:errors":{"error":[{"error-type":"protocol","error-tag":"access-denied","error-message":"nope"}]}}"#;
+        assert_eq!(error_message(body), "nope");
+        assert_eq!(error_message(b"plain"), "plain");
+    }
+}

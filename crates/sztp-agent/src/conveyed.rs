@@ -1,0 +1,81 @@
+//! From a get-bootstrapping-data output to conveyed information the device may act on:
+//! decryption with the IDevID key, then RFC 8572 §5.4 for signed data, or unsigned data only
+//! from a trusted server.
+
+use sztp_protocol::cms::content_type::{ContentType, outer_content_type};
+use sztp_protocol::cms::enveloped_data::{decrypt, signed_data_content_info};
+use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::YangDocument;
+use sztp_protocol::model::bootstrap_rpc::GetBootstrappingDataOutput;
+use sztp_protocol::model::conveyed_info::ConveyedInformation;
+use sztp_protocol::trust::{DeviceContext, SignedArtifacts, verify_signed_data, verify_unsigned_conveyed_information};
+use sztp_protocol::x509::Certificate;
+
+use crate::error::AgentError;
+use crate::identity::Identity;
+
+/// Conveyed information that passed the device's checks.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    /// The information.
+    pub info: ConveyedInformation,
+    /// Whether it was signed by the owner (and verified), as opposed to unsigned from a
+    /// trusted server.
+    pub signed: bool,
+}
+
+/// Opens one artifact: EnvelopedData is decrypted with the IDevID key.
+fn open(name: &str, der: &[u8], identity: &Identity) -> Result<Vec<u8>, AgentError> {
+    match outer_content_type(der) {
+        Ok(ContentType::EnvelopedData) => {
+            let leaf = identity.chain.first().ok_or_else(|| AgentError::Config("no IDevID".into()))?;
+            decrypt(der, leaf.der(), &identity.key_pkcs8)
+                .and_then(|(oid, content)| signed_data_content_info(oid, &content))
+                .map_err(|e| AgentError::Trust(format!("{name}: cannot decrypt with the IDevID key: {e}")))
+        }
+        Ok(_) => Ok(der.to_vec()),
+        Err(e) => Err(AgentError::Trust(format!("{name} is not CMS: {e}"))),
+    }
+}
+
+/// Checks an output as RFC 8572 §5.4 and §5.5 say.
+pub fn accept(
+    output: &GetBootstrappingDataOutput,
+    identity: &Identity,
+    anchors: &[Certificate],
+    server_trusted: bool,
+) -> Result<Accepted, AgentError> {
+    let ci = open("conveyed-information", &output.conveyed_information, identity)?;
+    let (payload, content_type, signed) = match (&output.owner_certificate, &output.ownership_voucher) {
+        (Some(oc), Some(ov)) => {
+            let oc = open("owner-certificate", oc, identity)?;
+            let ov = open("ownership-voucher", ov, identity)?;
+            let mut device = DeviceContext::new(identity.serial.clone(), anchors.to_vec());
+            device.idevid = identity.chain.first().cloned();
+            device.now = Some(time::OffsetDateTime::now_utc());
+            let artifacts =
+                SignedArtifacts { conveyed_information: &ci, owner_certificate: &oc, ownership_voucher: &ov };
+            let verified = verify_signed_data(&artifacts, &device).map_err(|e| AgentError::Trust(e.to_string()))?;
+            (verified.payload, verified.content_type, true)
+        }
+        (None, None) if server_trusted => {
+            let (content_type, payload) =
+                verify_unsigned_conveyed_information(&ci).map_err(|e| AgentError::Trust(e.to_string()))?;
+            (payload, content_type, false)
+        }
+        (None, None) => {
+            return Err(AgentError::Trust(
+                "unsigned conveyed information from a server that is not trusted (RFC 8572 §5.5)".into(),
+            ));
+        }
+        _ => {
+            return Err(AgentError::Server(
+                "owner-certificate and ownership-voucher come together or not at all".into(),
+            ));
+        }
+    };
+    let encoding = if content_type == ContentType::ConveyedInfoXml { Encoding::Xml } else { Encoding::Json };
+    let info = ConveyedInformation::decode(encoding, &payload)
+        .map_err(|e| AgentError::Server(format!("conveyed information does not decode: {e}")))?;
+    Ok(Accepted { info, signed })
+}

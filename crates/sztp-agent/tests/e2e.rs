@@ -1,0 +1,199 @@
+//! End to end: the workspace's `sztp-server quickstart` and `sztp-agent` as real processes on
+//! loopback — signed onboarding with a reboot and resume, provisional (untrusted) servers, image
+//! hash mismatch, a voucher from the wrong manufacturer, and the disable switch.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod e2e_support;
+
+use e2e_support::{Device, Server, stages};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_onboarding_installs_the_image_reboots_and_completes() {
+    let server = Server::start(2);
+    let device = Device::new(&server, "SN-0001").trusting(&server);
+
+    // First boot: the image differs from the running OS, so it is installed and the agent asks for a reboot.
+    let first = device.run();
+    assert_eq!(first.code, 10, "{first:?}");
+    assert_eq!(device.file("installed").as_deref(), Some(&b"DemoOS 1.0\n"[..]));
+    let image = device.file("installed.img").expect("image installed");
+    assert_eq!(image.len(), 256 * 1024);
+    let status = device.status();
+    assert_eq!(status["outcome"], "rebooting", "{status:#}");
+    assert_eq!(status["installed_os"], json!(["DemoOS", "1.0"]));
+    assert!(status["trust"].as_str().unwrap().contains("signed data verified"), "{status:#}");
+    assert_eq!(server.device_status("SN-0001").await["stage"], "boot-image-installed-rebooting");
+
+    // After the "reboot" the agent runs again: the image is current, the rest runs in RFC order.
+    let second = device.run();
+    assert_eq!(second.code, 0, "{second:?}");
+    let config = device.file("applied-merge").expect("configuration applied with merge");
+    assert!(String::from_utf8_lossy(&config).contains("hostname demo-device"));
+    let status = device.status();
+    assert_eq!(status["outcome"], "completed");
+    let got = stages(&status);
+    let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["bootstrap-request", "verification", "boot-image", "pre-script", "config", "post-script"]);
+    assert_eq!(got[2].1, "skipped", "the installed image is not fetched again");
+    assert!(got.iter().all(|(_, o)| o == "ok" || o == "skipped"), "{got:?}");
+    let on_server = server.device_status("SN-0001").await;
+    assert_eq!(on_server["stage"], "bootstrap-complete", "{on_server}");
+
+    // A completed device does not bootstrap again.
+    assert_eq!(device.run().code, 0);
+    assert_eq!(device.status()["attempts"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_server_is_used_provisionally_for_signed_data_and_gets_no_reports() {
+    let server = Server::start(1);
+    // No server trust anchor; the OS already matches the image, so no reboot.
+    let device = Device::new(&server, "SN-0001").with("--os-version", "1.0");
+    let run = device.run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let status = device.status();
+    assert!(status["trust"].as_str().unwrap().starts_with("untrusted"), "{status:#}");
+    assert!(device.file("applied-merge").is_some());
+    let on_server = server.device_status("SN-0001").await;
+    assert_ne!(
+        on_server["stage"], "bootstrap-complete",
+        "no progress report may reach an untrusted server: {on_server}"
+    );
+
+    // Refusing provisional servers leaves the device unbootstrapped.
+    let strict = Device::new(&server, "SN-0001").with("--os-version", "1.0").flag("--no-untrusted");
+    let refused = strict.run();
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(strict.status()["last_error"].as_str().unwrap().starts_with("trust"), "{}", strict.status());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_that_does_not_match_its_hash_is_reported_and_not_installed() {
+    let server = Server::start(1);
+    // The operator's response names the right image with a wrong hash.
+    let http = reqwest::Client::new();
+    let url = server.data("responses/response=demo-onboarding");
+    let mut response: serde_json::Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+    let image = &mut response["sztp-server:response"][0]["onboarding"]["boot-image"];
+    image.as_object_mut().unwrap().remove("artifact");
+    image["sha-256"] = json!(vec!["ab"; 32].join(":"));
+    let admin = json!({"sztp-server:administrator": [{"login": "root", "password": "correct horse battery", "access-level": "unrestricted"}]});
+    let admins = format!("http://127.0.0.1:{}/restconf/data/sztp-server:administrators", server.nbi);
+    assert_eq!(http.post(admins).body(admin.to_string()).send().await.unwrap().status(), 201);
+    let put = http.put(&url).basic_auth("root", Some("correct horse battery")).body(response.to_string());
+    assert_eq!(put.send().await.unwrap().status(), 204);
+
+    let device = Device::new(&server, "SN-0001").trusting(&server);
+    let run = device.run();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(device.file("installed").is_none(), "nothing is installed");
+    let status = device.status();
+    assert!(status["last_error"].as_str().unwrap().starts_with("image"), "{status:#}");
+    let on_server = reqwest::Client::new()
+        .get(server.data("devices/device=SN-0001"))
+        .basic_auth("root", Some("correct horse battery"))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(on_server["sztp-server:device"][0]["status"]["stage"], "boot-image-mismatch", "{on_server}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voucher_that_does_not_chain_to_the_manufacturer_is_refused_with_its_reason() {
+    let server = Server::start(1);
+    let wrong = server.demo().join("trust/server-ca.pem").display().to_string();
+    let device = Device::new(&server, "SN-0001").trusting(&server).with("--manufacturer-trust", &wrong);
+    let run = device.run();
+    assert_eq!(run.code, 1, "{run:?}");
+    let status = device.status();
+    let error = status["last_error"].as_str().unwrap();
+    assert!(error.starts_with("trust:") && error.contains("voucher"), "{error}");
+    assert!(device.file("installed").is_none() && device.file("applied-merge").is_none());
+    assert_eq!(stages(&status).last().map(|(n, o)| (n.as_str(), o.as_str())), Some(("verification", "failed")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disable_stops_attempts_until_enabled() {
+    let server = Server::start(1);
+    let device = Device::new(&server, "SN-0001").trusting(&server).with("--os-version", "1.0");
+    assert_eq!(device.agent("disable", false).code, 0);
+    let run = device.run();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(device.status()["enabled"], false);
+    assert!(device.file("applied-merge").is_none());
+    assert_eq!(device.agent("enable", false).code, 0);
+    assert_eq!(device.run().code, 0);
+}
+
+/// RFC 8572 Appendix B: a device with no trust anchor for the server asks provisionally, gets a
+/// signed redirect that carries the server's trust anchor, and then bootstraps from the now
+/// trusted server, reporting progress.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_start_is_redirected_with_a_trust_anchor_to_a_trusted_onboarding() {
+    let server = Server::start(1);
+    let http = reqwest::Client::new();
+    let admins = format!("http://127.0.0.1:{}/restconf/data/sztp-server:administrators", server.nbi);
+    let admin = json!({"sztp-server:administrator": [{"login": "root", "password": "correct horse battery", "access-level": "unrestricted"}]});
+    assert_eq!(http.post(admins).body(admin.to_string()).send().await.unwrap().status(), 201);
+    let write = |method: reqwest::Method, url: String, body: serde_json::Value| {
+        http.request(method, url).basic_auth("root", Some("correct horse battery")).body(body.to_string()).send()
+    };
+    let pem = std::fs::read(server.demo().join("trust/server-ca.pem")).unwrap();
+    let der = sztp_protocol::x509::load_certificates(&pem).unwrap()[0].der().to_vec();
+    let anchor = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
+    let redirect = json!({"sztp-server:response": [{"name": "redirect-back", "redirect": {"server": [
+        {"address": "127.0.0.1", "port": server.sbi, "trust-anchor": [anchor]}]}}]});
+    assert_eq!(write(reqwest::Method::POST, server.data("responses"), redirect).await.unwrap().status(), 201);
+    // Requests that prefer signed data (untrusted devices) get the redirect; the rest onboard.
+    let rules = json!({"sztp-server:device-type": [{"name": "demo-device", "match-rule": [
+        {"name": "untrusted", "condition": [{"field": "signed-data-preferred", "op": "present"}], "response": "redirect-back"},
+        {"name": "trusted", "response": "demo-onboarding"}]}]});
+    let patch =
+        write(reqwest::Method::PATCH, server.data("device-types/device-type=demo-device"), rules).await.unwrap();
+    assert_eq!(patch.status(), 204);
+
+    let device = Device::new(&server, "SN-0001").with("--os-version", "1.0");
+    let run = device.run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let status = device.status();
+    let names: Vec<String> = stages(&status).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(&names[..4], ["bootstrap-request", "verification", "bootstrap-request", "verification"], "{status:#}");
+    assert!(status["trust"].as_str().unwrap().starts_with("trusted"), "{status:#}");
+    assert!(status["source"].as_str().unwrap().contains("redirect"), "{status:#}");
+    let on_server = reqwest::Client::new()
+        .get(server.data("devices/device=SN-0001"))
+        .basic_auth("root", Some("correct horse battery"))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(on_server["sztp-server:device"][0]["status"]["stage"], "bootstrap-complete", "{on_server}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encrypted_artifacts_are_opened_with_the_idevid_key() {
+    let server = Server::start(1);
+    let http = reqwest::Client::new();
+    let admins = format!("http://127.0.0.1:{}/restconf/data/sztp-server:administrators", server.nbi);
+    let admin = json!({"sztp-server:administrator": [{"login": "root", "password": "correct horse battery", "access-level": "unrestricted"}]});
+    assert_eq!(http.post(admins).body(admin.to_string()).send().await.unwrap().status(), 201);
+    let encrypt = json!({"sztp-server:device-type": [{"name": "demo-device", "encrypt": true}]});
+    let patch = http
+        .patch(server.data("device-types/device-type=demo-device"))
+        .basic_auth("root", Some("correct horse battery"))
+        .body(encrypt.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), 204);
+    let device = Device::new(&server, "SN-0001").trusting(&server).with("--os-version", "1.0");
+    let run = device.run();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(device.status()["trust"].as_str().unwrap().contains("signed data verified"));
+}

@@ -1,0 +1,225 @@
+//! Real processes on loopback: `sztp-server quickstart` on free ports, and `sztp-agent` runs
+//! against it with the quickstart's device credentials.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The `sztp-server` binary: beside this crate's binaries, or built now.
+pub fn server_binary() -> PathBuf {
+    let agent = PathBuf::from(env!("CARGO_BIN_EXE_sztp-agent"));
+    let candidate = agent.with_file_name("sztp-server");
+    if !candidate.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-q", "-p", "sztp-server", "--bin", "sztp-server"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building sztp-server failed");
+    }
+    candidate
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A quickstart server process.
+pub struct Server {
+    pub dir: tempfile::TempDir,
+    pub sbi: u16,
+    pub nbi: u16,
+    child: Child,
+}
+
+impl Server {
+    /// Creates and serves a quickstart demo with `devices` devices.
+    pub fn start(devices: u32) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let (sbi, nbi) = (free_port(), free_port());
+        let child = Command::new(server_binary())
+            .args(["quickstart", "--devices", &devices.to_string()])
+            .args(["--sbi-port", &sbi.to_string(), "--nbi-port", &nbi.to_string()])
+            .arg("--dir")
+            .arg(dir.path().join("demo"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sztp-server starts");
+        let server = Server { dir, sbi, nbi, child };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", sbi)).is_err() {
+            assert!(Instant::now() < deadline, "the server did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    pub fn demo(&self) -> PathBuf {
+        self.dir.path().join("demo")
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.sbi)
+    }
+
+    /// The northbound data URL (first use: no credentials needed until an administrator exists).
+    pub fn data(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}/restconf/data/sztp-server:tenants/tenant=default/{path}", self.nbi)
+    }
+
+    /// A device's status on the server.
+    pub async fn device_status(&self, serial: &str) -> Value {
+        let v: Value =
+            reqwest::get(self.data(&format!("devices/device={serial}"))).await.unwrap().json().await.unwrap();
+        v["sztp-server:device"][0]["status"].clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One agent invocation's result.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// An agent for one quickstart device with its own state directory.
+pub struct Device {
+    pub serial: String,
+    pub state: tempfile::TempDir,
+    pub args: Vec<String>,
+}
+
+impl Device {
+    /// SN-… of `server`, trusting the server CA and the manufacturer, with install and apply
+    /// commands that write into the state directory.
+    pub fn new(server: &Server, serial: &str) -> Device {
+        let state = tempfile::tempdir().unwrap();
+        let demo = server.demo();
+        let dev = demo.join("devices").join(serial);
+        let ssh = state.path().join("ssh");
+        std::fs::create_dir_all(&ssh).unwrap();
+        std::fs::write(
+            ssh.join("ssh_host_ed25519_key.pub"),
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl test\n",
+        )
+        .unwrap();
+        let out = state.path().display().to_string();
+        let args = vec![
+            "--serial".into(),
+            serial.into(),
+            "--idevid-cert".into(),
+            dev.join("idevid.pem").display().to_string(),
+            "--idevid-key".into(),
+            dev.join("idevid.key").display().to_string(),
+            "--bootstrap-url".into(),
+            server.url(),
+            "--manufacturer-trust".into(),
+            demo.join("trust/manufacturer-ca.pem").display().to_string(),
+            "--install-command".into(),
+            format!(
+                "echo \"$SZTP_OS_NAME $SZTP_OS_VERSION\" > {out}/installed && cp \"$SZTP_IMAGE\" {out}/installed.img"
+            ),
+            "--config-command".into(),
+            format!("cp \"$SZTP_CONFIG\" {out}/applied-$SZTP_CONFIG_HANDLING"),
+            "--ssh-dir".into(),
+            ssh.display().to_string(),
+            "--hw-model".into(),
+            "demo".into(),
+            "--os-name".into(),
+            "DemoOS".into(),
+            "--os-version".into(),
+            "0.9".into(),
+            "--timeout".into(),
+            "20".into(),
+        ];
+        Device { serial: serial.into(), state, args }
+    }
+
+    /// Trusts the server's TLS certificate.
+    pub fn trusting(mut self, server: &Server) -> Device {
+        self.args.push("--server-trust".into());
+        self.args.push(server.demo().join("trust/server-ca.pem").display().to_string());
+        self
+    }
+
+    /// Adds a flag without a value.
+    pub fn flag(mut self, flag: &str) -> Device {
+        self.args.push(flag.into());
+        self
+    }
+
+    /// Replaces the value of a flag.
+    pub fn with(mut self, flag: &str, value: &str) -> Device {
+        match self.args.iter().position(|a| a == flag) {
+            Some(i) => self.args[i + 1] = value.into(),
+            None => {
+                self.args.push(flag.into());
+                self.args.push(value.into());
+            }
+        }
+        self
+    }
+
+    /// Runs `sztp-agent <command> [args]`.
+    pub fn agent(&self, command: &str, with_args: bool) -> Outcome {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sztp-agent"));
+        cmd.arg("--state-dir").arg(self.state.path().join("state")).arg(command);
+        if with_args {
+            cmd.args(&self.args);
+        }
+        let out = cmd.output().expect("sztp-agent runs");
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn run(&self) -> Outcome {
+        self.agent("run", true)
+    }
+
+    /// `sztp-agent status --json`.
+    pub fn status(&self) -> Value {
+        let out = self.agent("status", false);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sztp-agent"));
+        let json =
+            cmd.arg("--state-dir").arg(self.state.path().join("state")).args(["status", "--json"]).output().unwrap();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        serde_json::from_slice(&json.stdout).unwrap()
+    }
+
+    pub fn file(&self, name: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.state.path().join(name)).ok()
+    }
+
+    pub fn path(&self) -> &Path {
+        self.state.path()
+    }
+}
+
+/// The stage names and outcomes of an agent status.
+pub fn stages(status: &Value) -> Vec<(String, String)> {
+    status["stages"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| (s["name"].as_str().unwrap_or("").to_owned(), s["outcome"].as_str().unwrap_or("").to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
