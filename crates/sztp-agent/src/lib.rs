@@ -5,6 +5,7 @@ pub mod agent;
 pub mod cli;
 pub mod client;
 pub mod conveyed;
+pub mod discovery;
 pub mod error;
 pub mod identity;
 pub mod onboard;
