@@ -46,6 +46,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Plays many virtual devices against a server, fully verifying, and prints a summary.
+    Simulate(SimArgs),
     /// Allows bootstrapping again.
     Enable,
     /// Stops future attempts and makes a running one stop before its next step.
@@ -107,6 +109,70 @@ pub struct RunArgs {
     /// Daemon only: longest wait between attempts, in seconds.
     #[arg(long, default_value_t = 300)]
     pub max_backoff: u64,
+}
+
+/// How to simulate.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Bootstrap server URL (`https://host:port`).
+    #[arg(long)]
+    pub server: String,
+    /// Virtual devices (at most the number of credential directories).
+    #[arg(long, default_value_t = 100)]
+    pub devices: usize,
+    /// Devices in flight at once.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// A quickstart directory, or a directory of device directories holding idevid.pem and idevid.key.
+    #[arg(long)]
+    pub credentials: PathBuf,
+    /// Server trust anchors (PEM); default: trust/server-ca.pem under --credentials if present,
+    /// else the server is used provisionally.
+    #[arg(long = "server-trust")]
+    pub server_trust: Vec<PathBuf>,
+    /// Manufacturer anchors (PEM); default: trust/manufacturer-ca.pem under --credentials.
+    #[arg(long = "manufacturer-trust")]
+    pub manufacturer_trust: Vec<PathBuf>,
+    /// OS name and version the devices start with (an image for another OS is installed).
+    #[arg(long, num_args = 2, value_names = ["NAME", "VERSION"], default_values = ["unknown", "0"])]
+    pub os: Vec<String>,
+    /// HTTP timeout in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// JSON summary for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl SimArgs {
+    fn config(&self) -> Result<crate::simulate::SimConfig, AgentError> {
+        let default = |flag: &[PathBuf], name: &str| {
+            let p = self.credentials.join("trust").join(name);
+            if flag.is_empty() && p.is_file() { vec![p] } else { flag.to_vec() }
+        };
+        let anchors: Vec<Vec<u8>> =
+            read_anchors(&default(&self.server_trust, "server-ca.pem"))?.iter().map(|c| c.der().to_vec()).collect();
+        let mut devices = crate::simulate::device_dirs(&self.credentials)?;
+        if devices.len() < self.devices {
+            return Err(AgentError::Config(format!(
+                "--devices {} but {} holds credentials for {} devices",
+                self.devices,
+                self.credentials.display(),
+                devices.len()
+            )));
+        }
+        devices.truncate(self.devices);
+        let os = (self.os.first().cloned().unwrap_or_default(), self.os.get(1).cloned().unwrap_or_default());
+        Ok(crate::simulate::SimConfig {
+            server: ServerEntry { url: self.server.clone(), anchors, source: "configured".into() },
+            devices,
+            concurrency: self.concurrency,
+            manufacturer_anchors: read_anchors(&default(&self.manufacturer_trust, "manufacturer-ca.pem"))?,
+            os,
+            timeout: Duration::from_secs(self.timeout.max(1)),
+            progress: !self.json,
+        })
+    }
 }
 
 fn read_anchors(paths: &[PathBuf]) -> Result<Vec<Certificate>, AgentError> {
@@ -191,6 +257,22 @@ pub async fn main(cli: Cli) -> ExitCode {
             exit_for(&result)
         }
         Command::Status { json } => status(&cli.state_dir, json),
+        Command::Simulate(args) => {
+            let config = match args.config() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("sztp-agent: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let summary = crate::simulate::simulate(config).await;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
+            } else {
+                crate::simulate::print_summary(&summary);
+            }
+            if summary.completed == summary.devices { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
         Command::Enable | Command::Disable => {
             let disable = matches!(cli.command, Command::Disable);
             match StateDir::open(&cli.state_dir).and_then(|s| s.set_disabled(disable)) {

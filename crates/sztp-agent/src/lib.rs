@@ -9,4 +9,5 @@ pub mod discovery;
 pub mod error;
 pub mod identity;
 pub mod onboard;
+pub mod simulate;
 pub mod state;

@@ -52,7 +52,7 @@ impl Server {
             .spawn()
             .expect("sztp-server starts");
         let server = Server { dir, sbi, nbi, child };
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_secs(300);
         while std::net::TcpStream::connect(("127.0.0.1", sbi)).is_err() {
             assert!(Instant::now() < deadline, "the server did not come up");
             std::thread::sleep(Duration::from_millis(50));
