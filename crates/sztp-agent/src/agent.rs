@@ -13,6 +13,8 @@ use sztp_protocol::x509::Certificate;
 
 use crate::client::ServerClient;
 use crate::conveyed::accept;
+use crate::discovery::storage::read_storage_dir;
+use crate::discovery::{CandidateKind, ConveyedArtifacts, DiscoveryConfig, discover};
 use crate::error::AgentError;
 use crate::identity::Identity;
 use crate::onboard::{Onboarded, Reporter, onboard};
@@ -27,6 +29,15 @@ pub struct ServerEntry {
     pub anchors: Vec<Vec<u8>>,
     /// Where it came from ("configured", "dhcp", "redirect", …).
     pub source: String,
+    /// Conveyed information read from removable storage instead of a server.
+    pub artifacts: Option<ConveyedArtifacts>,
+}
+
+impl ServerEntry {
+    /// A bootstrap server.
+    pub fn server(url: impl Into<String>, anchors: Vec<Vec<u8>>, source: impl Into<String>) -> Self {
+        ServerEntry { url: url.into(), anchors, source: source.into(), artifacts: None }
+    }
 }
 
 /// Everything an attempt needs.
@@ -38,6 +49,8 @@ pub struct AgentConfig {
     pub servers: Vec<ServerEntry>,
     /// Manufacturer trust anchors for ownership vouchers.
     pub manufacturer_anchors: Vec<Certificate>,
+    /// TLS trust anchors for discovered bootstrap servers (DER).
+    pub server_anchors: Vec<Vec<u8>>,
     /// State directory (status, work files).
     pub state_dir: PathBuf,
     /// Installs a boot image (`$SZTP_IMAGE`, `$SZTP_OS_NAME`, `$SZTP_OS_VERSION`).
@@ -54,6 +67,10 @@ pub struct AgentConfig {
     pub step_timeout: Duration,
     /// Redirects followed at most (RFC 8572 leaves it to the device; 10 here).
     pub max_redirects: usize,
+    /// Removable-storage directories, looked at before any server.
+    pub storage_dirs: Vec<PathBuf>,
+    /// DHCP and DNS discovery, used when no storage or configured server succeeded.
+    pub discovery: Option<DiscoveryConfig>,
 }
 
 /// How an attempt ended well.
@@ -154,8 +171,55 @@ pub async fn run_once(config: &AgentConfig) -> Result<Outcome, AgentError> {
     result
 }
 
+/// Storage, then configured servers, then (if those fail) DHCP and DNS, in RFC 8572 §4 order.
 async fn servers(run: &mut Run<'_>) -> Result<Outcome, AgentError> {
-    let mut queue: VecDeque<ServerEntry> = run.config.servers.iter().cloned().collect();
+    let mut first: Vec<ServerEntry> = Vec::new();
+    for dir in &run.config.storage_dirs {
+        let (found, problems) = read_storage_dir(dir, Some(&run.config.identity.serial));
+        for p in problems {
+            tracing::warn!(error = %p, "removable storage");
+        }
+        for (path, artifacts) in found {
+            let source = format!("removable storage {}", path.display());
+            first.push(ServerEntry { url: String::new(), anchors: Vec::new(), source, artifacts: Some(artifacts) });
+        }
+    }
+    first.extend(run.config.servers.iter().cloned());
+    let mut last = match try_servers(run, first).await {
+        Ok(outcome) => return Ok(outcome),
+        Err(e @ (AgentError::Disabled | AgentError::Redirects(_))) => return Err(e),
+        Err(e) => e,
+    };
+    if let Some(discovery) = &run.config.discovery {
+        run.stage("discovery");
+        let anchors = &run.config.server_anchors;
+        let mut found = Vec::new();
+        for c in discover(discovery).await {
+            match c.kind {
+                CandidateKind::Server(s) => {
+                    found.push(ServerEntry::server(s.base_url(), anchors.clone(), c.source.to_string()))
+                }
+                CandidateKind::Artifacts(a) => found.push(ServerEntry {
+                    url: String::new(),
+                    anchors: Vec::new(),
+                    source: c.source.to_string(),
+                    artifacts: Some(a),
+                }),
+            }
+        }
+        run.done("discovery", "ok", Some(format!("{} candidate(s)", found.len())))?;
+        if !found.is_empty() {
+            last = match try_servers(run, found).await {
+                Ok(outcome) => return Ok(outcome),
+                Err(e) => e,
+            };
+        }
+    }
+    Err(last)
+}
+
+async fn try_servers(run: &mut Run<'_>, servers: Vec<ServerEntry>) -> Result<Outcome, AgentError> {
+    let mut queue: VecDeque<ServerEntry> = servers.into();
     if queue.is_empty() {
         return Err(AgentError::Config("no bootstrap server is configured or discovered".into()));
     }
@@ -186,6 +250,9 @@ async fn servers(run: &mut Run<'_>) -> Result<Outcome, AgentError> {
 async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentError> {
     let config = run.config;
     run.stage("bootstrap-request");
+    if let Some(artifacts) = &server.artifacts {
+        return from_storage(run, server, artifacts).await;
+    }
     if server.anchors.is_empty() && !config.allow_untrusted {
         let e = AgentError::Trust(format!("no trust anchor for {} and provisional use is off", server.url));
         run.done("bootstrap-request", "failed", Some(e.to_string()))?;
@@ -200,14 +267,20 @@ async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentE
         os_version: Some(os_version.clone()),
         ..GetBootstrappingDataInput::default()
     };
-    let mut output = client.get_bootstrapping_data(&request(client.trusted)).await;
+    let mut output = match client.discover_root().await {
+        Ok(()) => client.get_bootstrapping_data(&request(client.trusted)).await,
+        Err(e) => Err(e),
+    };
     if let Err(AgentError::Unreachable(reason)) = &output
         && client.trusted
         && config.allow_untrusted
     {
         tracing::info!(server = %server.url, %reason, "server not authenticated; going on provisionally");
         client = ServerClient::new(&config.identity, &server.url, &[], config.timeout)?;
-        output = client.get_bootstrapping_data(&request(false)).await;
+        output = match client.discover_root().await {
+            Ok(()) => client.get_bootstrapping_data(&request(false)).await,
+            Err(e) => Err(e),
+        };
     }
     let trust = if client.trusted { "trusted" } else { "untrusted (provisional)" };
     let output = match output {
@@ -233,7 +306,18 @@ async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentE
     run.status.trust = Some(format!("{trust}; {data}"));
     run.done("verification", "ok", Some(data.into()))?;
 
-    match accepted.info {
+    act(run, accepted.info, &client, output.reporting_level).await
+}
+
+/// Follows redirect information, or carries out onboarding information.
+async fn act(
+    run: &mut Run<'_>,
+    info: ConveyedInformation,
+    client: &ServerClient,
+    reporting_level: Option<ReportingLevel>,
+) -> Result<Next, AgentError> {
+    let config = run.config;
+    match info {
         ConveyedInformation::Redirect(r) => {
             let mut next = Vec::new();
             for s in r.bootstrap_servers {
@@ -250,15 +334,15 @@ async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentE
                     }
                     None => Vec::new(),
                 };
-                next.push(ServerEntry { url, anchors, source: format!("redirect from {}", client.root()) });
+                next.push(ServerEntry::server(url, anchors, format!("redirect from {}", client.root())));
             }
             Ok(Next::Redirect(next))
         }
         ConveyedInformation::Onboarding(info) => {
-            let verbose = output.reporting_level == Some(ReportingLevel::Verbose);
-            let reporter = Reporter { client: client.trusted.then_some(&client), verbose };
+            let verbose = reporting_level == Some(ReportingLevel::Verbose);
+            let reporter = Reporter { client: client.trusted.then_some(client), verbose };
             reporter.send(ProgressType::BootstrapInitiated, None, None).await?;
-            match onboard(run, &info, &client, &reporter).await? {
+            match onboard(run, &info, client, &reporter).await? {
                 Onboarded::Rebooting => Ok(Next::Done(Outcome::Rebooting)),
                 Onboarded::Complete => {
                     let complete = completion_report(config)?;
@@ -268,6 +352,36 @@ async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentE
             }
         }
     }
+}
+
+/// Conveyed information from removable storage: untrusted, so it must be signed; no server to
+/// report to, and images are fetched with a provisional client (their hash is what counts).
+async fn from_storage(
+    run: &mut Run<'_>,
+    entry: &ServerEntry,
+    artifacts: &ConveyedArtifacts,
+) -> Result<Next, AgentError> {
+    let config = run.config;
+    run.stage("verification");
+    let output = sztp_protocol::model::bootstrap_rpc::GetBootstrappingDataOutput {
+        reporting_level: None,
+        conveyed_information: artifacts.conveyed_information.clone(),
+        owner_certificate: artifacts.owner_certificate.clone(),
+        ownership_voucher: artifacts.ownership_voucher.clone(),
+    };
+    let accepted = match accept(&output, &config.identity, &config.manufacturer_anchors, false) {
+        Ok(a) => a,
+        Err(e) => {
+            run.status.trust = Some(format!("{}; refused", entry.source));
+            run.done("verification", "failed", Some(e.to_string()))?;
+            return Err(e);
+        }
+    };
+    run.status.source = Some(entry.source.clone());
+    run.status.trust = Some("removable storage; signed data verified (RFC 8572 §5.4)".into());
+    run.done("verification", "ok", Some("signed data verified".into()))?;
+    let downloads = ServerClient::new(&config.identity, "https://removable-storage.invalid", &[], config.timeout)?;
+    act(run, accepted.info, &downloads, None).await
 }
 
 /// bootstrap-complete with the SSH host keys and the device's trust anchor chain (degenerate

@@ -69,6 +69,26 @@ pub struct RunArgs {
     /// Bootstrap server (`https://host:port` or a RESTCONF root); repeatable, tried in order.
     #[arg(long = "bootstrap-url")]
     pub bootstrap_urls: Vec<String>,
+    /// Removable-storage directory with conveyed-information.cms (and owner-certificate.cms,
+    /// ownership-voucher.cms); repeatable, looked at first.
+    #[arg(long = "storage")]
+    pub storage: Vec<PathBuf>,
+    /// dhclient (or NetworkManager dhclient-backend) lease file or directory to read option
+    /// 143/136 from; repeatable.
+    #[arg(long = "dhclient-lease")]
+    pub dhclient_leases: Vec<PathBuf>,
+    /// systemd-networkd lease file or directory; repeatable.
+    #[arg(long = "networkd-lease")]
+    pub networkd_leases: Vec<PathBuf>,
+    /// DNS domain to look up `<serial>._sztp.<domain>` TXT and `_sztp._tcp.<domain>` SRV in; repeatable.
+    #[arg(long = "dns-domain")]
+    pub dns_domains: Vec<String>,
+    /// DNS server (`ip:port`) instead of those in /etc/resolv.conf; repeatable.
+    #[arg(long = "nameserver")]
+    pub nameservers: Vec<std::net::SocketAddr>,
+    /// Only the sources given by flags: not the system's lease files, resolv.conf or mDNS.
+    #[arg(long)]
+    pub no_system_discovery: bool,
     /// Trust anchors (PEM) for bootstrap servers' TLS certificates; without any, servers are
     /// used provisionally (signed data only).
     #[arg(long = "server-trust")]
@@ -164,7 +184,7 @@ impl SimArgs {
         devices.truncate(self.devices);
         let os = (self.os.first().cloned().unwrap_or_default(), self.os.get(1).cloned().unwrap_or_default());
         Ok(crate::simulate::SimConfig {
-            server: ServerEntry { url: self.server.clone(), anchors, source: "configured".into() },
+            server: ServerEntry::server(self.server.clone(), anchors, "configured"),
             devices,
             concurrency: self.concurrency,
             manufacturer_anchors: read_anchors(&default(&self.manufacturer_trust, "manufacturer-ca.pem"))?,
@@ -201,12 +221,14 @@ impl RunArgs {
         let servers = self
             .bootstrap_urls
             .iter()
-            .map(|url| ServerEntry { url: url.clone(), anchors: server_anchors.clone(), source: "configured".into() })
+            .map(|url| ServerEntry::server(url.clone(), server_anchors.clone(), "configured"))
             .collect();
+        let discovery = self.discovery();
         Ok(AgentConfig {
             identity,
             servers,
             manufacturer_anchors: read_anchors(&self.manufacturer_trust)?,
+            server_anchors,
             state_dir,
             install_command: self.install_command.clone(),
             config_command: self.config_command.clone(),
@@ -215,7 +237,28 @@ impl RunArgs {
             timeout: Duration::from_secs(self.timeout.max(1)),
             step_timeout: Duration::from_secs(self.step_timeout.max(1)),
             max_redirects: 10,
+            storage_dirs: self.storage.clone(),
+            discovery,
         })
+    }
+
+    /// DHCP and DNS discovery as the flags say (the system's sources unless told otherwise).
+    fn discovery(&self) -> Option<crate::discovery::DiscoveryConfig> {
+        use crate::discovery::{DiscoveryConfig, DnsConfig, LeaseFormat, LeaseSource};
+        let mut d = DiscoveryConfig { serial_number: Some(self.serial.clone()), ..DiscoveryConfig::default() };
+        if self.no_system_discovery {
+            d.leases.clear();
+            d.dns = None;
+        }
+        d.leases.extend(self.dhclient_leases.iter().map(|p| LeaseSource::new(LeaseFormat::Dhclient, p)));
+        d.leases.extend(self.networkd_leases.iter().map(|p| LeaseSource::new(LeaseFormat::Networkd, p)));
+        if !self.dns_domains.is_empty() || !self.nameservers.is_empty() {
+            let mut dns = d.dns.take().unwrap_or(DnsConfig { mdns: None, ..DnsConfig::default() });
+            dns.domains.extend(self.dns_domains.iter().cloned());
+            dns.nameservers.extend(self.nameservers.iter().copied());
+            d.dns = Some(dns);
+        }
+        (!d.leases.is_empty() || d.dns.is_some()).then_some(d)
     }
 }
 

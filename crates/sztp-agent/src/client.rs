@@ -22,6 +22,8 @@ const PROGRESS: &str = "operations/ietf-sztp-bootstrap-server:report-progress";
 pub struct ServerClient {
     http: reqwest::Client,
     root: String,
+    /// The URL as given, when it had no path: the root comes from host-meta.
+    discover_from: Option<String>,
     /// Whether the server's certificate was verified against trust anchors.
     pub trusted: bool,
 }
@@ -57,7 +59,21 @@ impl ServerClient {
             builder = builder.tls_danger_accept_invalid_certs(true).tls_danger_accept_invalid_hostnames(true);
         }
         let http = builder.build().map_err(|e| AgentError::Config(format!("HTTP client: {e}")))?;
-        Ok(ServerClient { http, root: restconf_root(url), trusted })
+        let trimmed = url.trim_end_matches('/');
+        let has_path = trimmed.split_once("://").is_some_and(|(_, rest)| rest.contains('/'));
+        let discover_from = (!has_path).then(|| trimmed.to_owned());
+        Ok(ServerClient { http, root: restconf_root(url), discover_from, trusted })
+    }
+
+    /// Finds the RESTCONF root through `/.well-known/host-meta` (RFC 8040 §3.1) when the URL
+    /// had no path; a server without host-meta keeps `/restconf`.
+    pub async fn discover_root(&mut self) -> Result<(), AgentError> {
+        let Some(base) = self.discover_from.take() else { return Ok(()) };
+        let endpoints = crate::discovery::resolve_restconf(&self.http, &base)
+            .await
+            .map_err(|e| AgentError::Unreachable(format!("{base}: host-meta: {}", chain(&e))))?;
+        self.root = format!("{base}{}", endpoints.root);
+        Ok(())
     }
 
     /// The RESTCONF root used.

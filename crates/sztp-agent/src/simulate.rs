@@ -1,5 +1,5 @@
 //! `sztp-agent simulate`: N virtual devices through the whole flow against a server, with the
-//! same verification as the real agent — request, §5.4 checks, redirects, image download and
+//! same verification as the real agent — host-meta, request, §5.4 checks, redirects, image download and
 //! hash, a virtual reboot, the remaining steps' reports and bootstrap-complete — and a summary.
 
 use std::collections::BTreeMap;
@@ -206,7 +206,8 @@ async fn boot(config: &SimConfig, identity: &mut Identity, t: &mut Timings) -> R
     let mut server = config.server.clone();
     for _ in 0..=10 {
         let start = Instant::now();
-        let client = ServerClient::new(identity, &server.url, &server.anchors, config.timeout)?;
+        let mut client = ServerClient::new(identity, &server.url, &server.anchors, config.timeout)?;
+        client.discover_root().await?;
         let input = GetBootstrappingDataInput {
             signed_data_preferred: !client.trusted,
             hw_model: Some(identity.hw_model.clone()),
@@ -215,7 +216,7 @@ async fn boot(config: &SimConfig, identity: &mut Identity, t: &mut Timings) -> R
             ..GetBootstrappingDataInput::default()
         };
         let output = client.get_bootstrapping_data(&input).await?;
-        t.time("get-bootstrapping-data", start, 1);
+        t.time("get-bootstrapping-data", start, 2);
         let start = Instant::now();
         let accepted = accept(&output, identity, &config.manufacturer_anchors, client.trusted)?;
         t.time("verification", start, 0);
@@ -232,7 +233,7 @@ async fn boot(config: &SimConfig, identity: &mut Identity, t: &mut Timings) -> R
                 };
                 let host = if s.address.contains(':') { format!("[{}]", s.address) } else { s.address.clone() };
                 let url = s.port.map(|p| format!("https://{host}:{p}")).unwrap_or_else(|| format!("https://{host}"));
-                server = ServerEntry { url, anchors, source: "redirect".into() };
+                server = ServerEntry::server(url, anchors, "redirect");
                 continue;
             }
             ConveyedInformation::Onboarding(info) => info,

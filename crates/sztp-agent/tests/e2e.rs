@@ -197,3 +197,75 @@ async fn encrypted_artifacts_are_opened_with_the_idevid_key() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(device.status()["trust"].as_str().unwrap().contains("signed data verified"));
 }
+
+/// DHCP option 143 in a dhclient lease names the server by scheme, host and port only; the agent
+/// finds the RESTCONF root through host-meta, as RFC 8572 §4.3 and RFC 8040 §3.1 say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dhcp_lease_leads_through_host_meta_to_onboarding() {
+    let server = Server::start(1);
+    let list = sztp_protocol::dhcp::BootstrapServerList::parse([server.url().as_str()]).unwrap();
+    let hex = sztp_protocol::dhcp::dhclient_colon_hex(&list.encode());
+    let device = Device::new(&server, "SN-0001").trusting(&server).with("--os-version", "1.0");
+    let lease = device.path().join("dhclient.leases");
+    std::fs::write(&lease, format!("lease {{\n  interface \"eth0\";\n  option sztp-redirect {hex};\n}}\n")).unwrap();
+    let device = device.without("--bootstrap-url").with("--dhclient-lease", &lease.display().to_string());
+    let run = device.run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let status = device.status();
+    assert!(status["source"].as_str().unwrap().contains("dhclient.leases"), "{status:#}");
+    assert_eq!(stages(&status)[0], ("discovery".to_owned(), "ok".to_owned()));
+    assert!(status["trust"].as_str().unwrap().starts_with("trusted"), "{status:#}");
+    let audit: serde_json::Value =
+        reqwest::get(server.data("audit-log?limit=1000")).await.unwrap().json().await.unwrap();
+    let paths: Vec<&str> =
+        audit["sztp-server:audit-log"]["entry"].as_array().unwrap().iter().filter_map(|e| e["path"].as_str()).collect();
+    assert!(paths.contains(&"/.well-known/host-meta"), "{paths:?}");
+}
+
+/// Signed conveyed information on removable storage bootstraps a device with no network source;
+/// unsigned information there is refused (storage is not a trusted source).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_artifacts_on_removable_storage_bootstrap_without_a_server() {
+    let server = Server::start(1);
+    // Take the artifacts from a real reply, as a manufacturer or owner would put them on a stick.
+    let device = Device::new(&server, "SN-0001").trusting(&server);
+    let stick = device.path().join("usb");
+    std::fs::create_dir_all(&stick).unwrap();
+    let dev = server.demo().join("devices/SN-0001");
+    let identity = {
+        let mut pem = std::fs::read(dev.join("idevid.pem")).unwrap();
+        pem.extend(std::fs::read(dev.join("idevid.key")).unwrap());
+        reqwest::Identity::from_pem(&pem).unwrap()
+    };
+    let ca =
+        reqwest::Certificate::from_pem(&std::fs::read(server.demo().join("trust/server-ca.pem")).unwrap()).unwrap();
+    let http = reqwest::Client::builder().tls_certs_only([ca]).identity(identity).build().unwrap();
+    let reply = http
+        .post(format!("{}/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data", server.url()))
+        .header("content-type", "application/yang-data+json")
+        .body(r#"{"ietf-sztp-bootstrap-server:input":{"signed-data-preferred":[null],"os-name":"DemoOS","os-version":"1.0"}}"#)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    use sztp_protocol::model::YangDocument;
+    let output = sztp_protocol::model::bootstrap_rpc::GetBootstrappingDataOutput::decode(
+        sztp_protocol::codec::Encoding::Json,
+        &reply,
+    )
+    .unwrap();
+    std::fs::write(stick.join("conveyed-information.cms"), &output.conveyed_information).unwrap();
+    std::fs::write(stick.join("owner-certificate.cms"), output.owner_certificate.unwrap()).unwrap();
+    std::fs::write(stick.join("ownership-voucher.cms"), output.ownership_voucher.unwrap()).unwrap();
+
+    // No bootstrap URL at all: only the stick.
+    let offline =
+        device.without("--bootstrap-url").with("--storage", &stick.display().to_string()).with("--os-version", "1.0");
+    let run = offline.run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let status = offline.status();
+    assert!(status["trust"].as_str().unwrap().starts_with("removable storage; signed data verified"), "{status:#}");
+    assert!(offline.file("applied-merge").is_some());
+}

@@ -19,8 +19,9 @@ async fn a_thousand_devices_bootstrap_without_a_failure() {
         .arg(server.demo())
         .output()
         .expect("simulator runs");
-    let summary: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
     assert!(out.status.success(), "{summary:#}");
     assert_eq!(summary["completed"], N, "{summary:#}");
     assert_eq!(summary["failed"], serde_json::json!({}));

@@ -145,6 +145,7 @@ impl Device {
             "0.9".into(),
             "--timeout".into(),
             "20".into(),
+            "--no-system-discovery".into(),
         ];
         Device { serial: serial.into(), state, args }
     }
@@ -153,6 +154,14 @@ impl Device {
     pub fn trusting(mut self, server: &Server) -> Device {
         self.args.push("--server-trust".into());
         self.args.push(server.demo().join("trust/server-ca.pem").display().to_string());
+        self
+    }
+
+    /// Drops a flag and its value.
+    pub fn without(mut self, flag: &str) -> Device {
+        if let Some(i) = self.args.iter().position(|a| a == flag) {
+            self.args.drain(i..i + 2);
+        }
         self
     }
 
