@@ -231,31 +231,7 @@ async fn signed_artifacts_on_removable_storage_bootstrap_without_a_server() {
     let device = Device::new(&server, "SN-0001").trusting(&server);
     let stick = device.path().join("usb");
     std::fs::create_dir_all(&stick).unwrap();
-    let dev = server.demo().join("devices/SN-0001");
-    let identity = {
-        let mut pem = std::fs::read(dev.join("idevid.pem")).unwrap();
-        pem.extend(std::fs::read(dev.join("idevid.key")).unwrap());
-        reqwest::Identity::from_pem(&pem).unwrap()
-    };
-    let ca =
-        reqwest::Certificate::from_pem(&std::fs::read(server.demo().join("trust/server-ca.pem")).unwrap()).unwrap();
-    let http = reqwest::Client::builder().tls_certs_only([ca]).identity(identity).build().unwrap();
-    let reply = http
-        .post(format!("{}/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data", server.url()))
-        .header("content-type", "application/yang-data+json")
-        .body(r#"{"ietf-sztp-bootstrap-server:input":{"signed-data-preferred":[null],"os-name":"DemoOS","os-version":"1.0"}}"#)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    use sztp_protocol::model::YangDocument;
-    let output = sztp_protocol::model::bootstrap_rpc::GetBootstrappingDataOutput::decode(
-        sztp_protocol::codec::Encoding::Json,
-        &reply,
-    )
-    .unwrap();
+    let output = e2e_support::genuine_reply(&server).await;
     std::fs::write(stick.join("conveyed-information.cms"), &output.conveyed_information).unwrap();
     std::fs::write(stick.join("owner-certificate.cms"), output.owner_certificate.unwrap()).unwrap();
     std::fs::write(stick.join("ownership-voucher.cms"), output.ownership_voucher.unwrap()).unwrap();

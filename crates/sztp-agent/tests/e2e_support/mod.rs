@@ -232,3 +232,73 @@ pub fn stages(status: &Value) -> Vec<(String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// The quickstart's northbound API as an unrestricted administrator (created on first use).
+pub struct Nbi {
+    http: reqwest::Client,
+    base: String,
+}
+
+const ROOT: (&str, &str) = ("root", "correct horse battery");
+
+impl Nbi {
+    pub async fn new(server: &Server) -> Nbi {
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{}/restconf/data/", server.nbi);
+        let admin = serde_json::json!({"sztp-server:administrator": [{"login": ROOT.0, "password": ROOT.1, "access-level": "unrestricted"}]});
+        let created =
+            http.post(format!("{base}sztp-server:administrators")).body(admin.to_string()).send().await.unwrap();
+        assert_eq!(created.status(), 201);
+        Nbi { http, base: format!("{base}sztp-server:tenants/tenant=default/") }
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        let r = self.http.get(format!("{}{path}", self.base)).basic_auth(ROOT.0, Some(ROOT.1)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().await.unwrap()
+    }
+
+    /// A write that must succeed.
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Value) {
+        let r = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .basic_auth(ROOT.0, Some(ROOT.1))
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        assert!(status.is_success(), "{method} {path}: {status} {}", r.text().await.unwrap());
+    }
+}
+
+/// SN-0001's signed reply as the server gives it.
+pub async fn genuine_reply(server: &Server) -> sztp_protocol::model::bootstrap_rpc::GetBootstrappingDataOutput {
+    use sztp_protocol::model::YangDocument;
+    let dev = server.demo().join("devices/SN-0001");
+    let mut pem = std::fs::read(dev.join("idevid.pem")).unwrap();
+    pem.extend(std::fs::read(dev.join("idevid.key")).unwrap());
+    let ca =
+        reqwest::Certificate::from_pem(&std::fs::read(server.demo().join("trust/server-ca.pem")).unwrap()).unwrap();
+    let http = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .identity(reqwest::Identity::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    let reply = http
+        .post(format!("{}/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data", server.url()))
+        .header("content-type", "application/yang-data+json")
+        .body(r#"{"ietf-sztp-bootstrap-server:input":{"signed-data-preferred":[null]}}"#)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    sztp_protocol::model::bootstrap_rpc::GetBootstrappingDataOutput::decode(
+        sztp_protocol::codec::Encoding::Json,
+        &reply,
+    )
+    .unwrap()
+}
