@@ -198,7 +198,7 @@ fn router_factory(app: AppState, tenants: Arc<Mutex<HashMap<String, TenantId>>>)
             router = router.merge(northbound);
         }
         if has("rfc8572") {
-            let state = Southbound { app: app.clone(), tenant, endpoint: endpoint.clone() };
+            let state = Southbound { app: app.clone(), tenant, endpoint: endpoint.clone(), files: has("files") };
             router = router.merge(bootstrap_api::router(state, has("files")));
         }
         // The fallback goes in before the audit layer so unknown paths are audited too.

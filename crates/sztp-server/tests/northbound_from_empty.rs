@@ -160,9 +160,12 @@ async fn an_empty_database_is_configured_through_the_api_until_a_device_bootstra
     }
     let sbi = sbi.expect("the endpoint listens");
     let onboard = json!({"sztp-server:response": [{"name": "onboard", "onboarding": {
-        "boot-image": {"os-name": "TestOS", "os-version": "2.0", "download-uri": [format!("https://{sbi}/files/image.bin")],
-                       "artifact": "image.bin"},
+        "boot-image": {"os-name": "TestOS", "os-version": "2.0", "artifact": "image.bin"},
         "configuration-handling": "merge", "configuration": "hostname from-the-api\n"}}]});
+    let nowhere = json!({"sztp-server:response": [{"name": "nowhere", "onboarding": {
+        "boot-image": {"os-name": "TestOS", "os-version": "2.0"}}}]});
+    let refused = api.send(M::POST, &format!("{T}/responses"), Some(nowhere), &[]).await;
+    assert_eq!(refused.status().as_u16(), 400, "a boot image needs a download URI or an artifact");
     api.write(M::POST, &format!("{T}/responses"), onboard).await;
 
     // The device bootstraps and verifies the whole RFC 8572 §5.4 chain.
@@ -194,6 +197,9 @@ async fn an_empty_database_is_configured_through_the_api_until_a_device_bootstra
     else {
         panic!("onboarding information expected")
     };
+    // The artifact-only image is served from this endpoint, at the address the device used.
+    let image_info = info.boot_image.as_ref().expect("boot image");
+    assert_eq!(image_info.download_uri, [format!("https://{sbi}/files/image.bin")]);
     let hash = &info.boot_image.as_ref().expect("boot image").image_verification[0].hash_value;
     assert_eq!(hash.as_slice(), aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &image).as_ref());
     let download = device_http.get(format!("https://{sbi}/files/image.bin")).send().await.unwrap();

@@ -39,7 +39,15 @@ pub(super) async fn handle(
         Ok(d) => d,
         Err(response) => return response,
     };
-    let mut response = match respond(&state, &device, &peer, body, req, reply).await {
+    // The authority the device used: artifact download URIs point back at it.
+    let authority = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .filter(|a| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)));
+    let mut response = match respond(&state, &device, &peer, authority.as_deref(), body, req, reply).await {
         Ok(response) => response,
         Err(failure) => {
             let status = failure.reply(err_enc).status;
@@ -119,6 +127,7 @@ async fn respond(
     state: &Southbound,
     device: &AuthenticatedDevice,
     peer: &PeerInfo,
+    authority: Option<&str>,
     body: Body,
     req: Option<Encoding>,
     reply: Encoding,
@@ -162,7 +171,7 @@ async fn respond(
         .get_response(state.tenant, &rule.response)
         .await?
         .ok_or_else(|| Failure::internal(format!("rule names response \"{}\", which does not exist", rule.response)))?;
-    fill_artifact_hash(state, &mut response.spec).await?;
+    fill_artifact(state, authority, &mut response.spec).await?;
     let info = conveyed_information(&response.spec, profile)?;
     let onboarding = matches!(info, ConveyedInformation::Onboarding(_));
 
@@ -219,18 +228,30 @@ async fn respond(
     Ok(document_reply(reply, &output))
 }
 
-/// A boot image naming a served artifact without a hash gets the artifact's SHA-256.
-async fn fill_artifact_hash(state: &Southbound, spec: &mut ResponseSpec) -> Result<(), Failure> {
+/// A boot image naming a served artifact gets the artifact's SHA-256 (unless given) and, when
+/// it has no download URI, one on this endpoint's `/files/` at the authority the device used.
+async fn fill_artifact(state: &Southbound, authority: Option<&str>, spec: &mut ResponseSpec) -> Result<(), Failure> {
     let ResponseSpec::Onboarding(o) = spec else { return Ok(()) };
     let Some(image) = o.boot_image.as_mut() else { return Ok(()) };
+    let Some(name) = image.artifact.clone() else { return Ok(()) };
+    if image.download_uris.is_empty() {
+        match (state.files, authority) {
+            (true, Some(host)) => image.download_uris.push(format!("https://{host}/files/{name}")),
+            _ => {
+                return Err(Failure::internal(format!(
+                    "boot image artifact \"{name}\" has no download URI, and endpoint \"{}\" does not serve files",
+                    state.endpoint
+                )));
+            }
+        }
+    }
     if image.sha256_hex.is_some() {
         return Ok(());
     }
-    let Some(name) = image.artifact.as_deref() else { return Ok(()) };
     let meta = state
         .app
         .store()
-        .artifact_meta(state.tenant, name)
+        .artifact_meta(state.tenant, &name)
         .await?
         .ok_or_else(|| Failure::internal(format!("boot image artifact \"{name}\" does not exist")))?;
     image.sha256_hex = Some(meta.sha256.iter().map(|b| format!("{b:02x}")).collect());

@@ -36,6 +36,8 @@ pub struct Southbound {
     pub tenant: TenantId,
     /// Endpoint name (for logs).
     pub endpoint: Arc<str>,
+    /// Whether this endpoint serves `/files/{name}` (so artifact URIs can point at it).
+    pub files: bool,
 }
 
 /// The southbound routes; `files` adds `GET /files/{name}` for device downloads.

@@ -133,6 +133,13 @@ fn onboarding_from_json(v: &Value) -> Result<OnboardingSpec, FieldError> {
             artifact: g.string("artifact")?,
         });
         g.finish()?;
+        if spec.boot_image.as_ref().is_some_and(|i| i.download_uris.is_empty() && i.artifact.is_none()) {
+            return Err(FieldError {
+                node: "boot-image".into(),
+                tag: "missing-element",
+                message: "a boot image needs a download-uri or an artifact".into(),
+            });
+        }
     }
     spec.pre_configuration_script = f.string("pre-configuration-script")?;
     spec.configuration_handling = f
