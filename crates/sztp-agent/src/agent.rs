@@ -386,7 +386,7 @@ async fn from_storage(
 
 /// bootstrap-complete with the SSH host keys and the device's trust anchor chain (degenerate
 /// CMS: the IDevID's issuers up to the manufacturer root).
-fn completion_report(config: &AgentConfig) -> Result<ReportProgressInput, AgentError> {
+pub fn completion_report(config: &AgentConfig) -> Result<ReportProgressInput, AgentError> {
     let mut chain: Vec<Vec<u8>> = config.identity.chain.iter().skip(1).map(|c| c.der().to_vec()).collect();
     let top_issuer = config.identity.chain.last().map(|c| c.issuer_name().clone());
     for anchor in &config.manufacturer_anchors {

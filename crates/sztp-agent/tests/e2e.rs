@@ -245,3 +245,19 @@ async fn signed_artifacts_on_removable_storage_bootstrap_without_a_server() {
     assert!(status["trust"].as_str().unwrap().starts_with("removable storage; signed data verified"), "{status:#}");
     assert!(offline.file("applied-merge").is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trusted_server_may_send_unsigned_onboarding_information() {
+    let server = Server::start(1);
+    let nbi = e2e_support::Nbi::new(&server).await;
+    let unsigned = json!({"sztp-server:device-type": [{"name": "demo-device", "signing": "unsigned"}]});
+    nbi.send(reqwest::Method::PATCH, "device-types/device-type=demo-device", unsigned).await;
+    let device = Device::new(&server, "SN-0001").trusting(&server).with("--os-version", "1.0");
+    let run = device.run();
+    assert_eq!(run.code, 0, "{run:?}");
+    let status = device.status();
+    assert_eq!(status["trust"], "trusted; unsigned data", "{status:#}");
+    assert!(device.file("applied-merge").is_some());
+    let on_server = nbi.get("devices/device=SN-0001").await;
+    assert_eq!(on_server["sztp-server:device"][0]["status"]["stage"], "bootstrap-complete");
+}
