@@ -261,3 +261,40 @@ async fn a_trusted_server_may_send_unsigned_onboarding_information() {
     let on_server = nbi.get("devices/device=SN-0001").await;
     assert_eq!(on_server["sztp-server:device"][0]["status"]["stage"], "bootstrap-complete");
 }
+
+/// The daemon retries with back-off, stops after --max-attempts, and `disable` stops a running one.
+#[test]
+fn the_daemon_retries_and_stops_when_disabled() {
+    let server = Server::start(1);
+    // Nothing listens on port 9 of loopback: every attempt fails fast.
+    let device = Device::new(&server, "SN-0001").with("--bootstrap-url", "https://127.0.0.1:9").with("--timeout", "2");
+    let limited = device.with("--max-attempts", "2").with("--max-backoff", "1");
+    let out = limited.agent("daemon", true);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(limited.status()["attempts"], 2);
+
+    let device = limited.with("--max-attempts", "0");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sztp-agent"))
+        .arg("--state-dir")
+        .arg(device.path().join("state"))
+        .arg("daemon")
+        .args(&device.args)
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until it has failed once, then disable it.
+    let start = std::time::Instant::now();
+    while device.status()["attempts"].as_u64().unwrap_or(0) < 3 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "the daemon never retried");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(device.agent("disable", false).code, 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(std::time::Instant::now() < deadline, "the daemon did not stop");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(code, Some(3));
+}
