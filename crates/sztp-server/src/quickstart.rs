@@ -213,7 +213,7 @@ impl Quickstart {
                     encrypt: false,
                     owner_certificate: Some("demo-owner".into()),
                     reporting_level: ReportingLevel::Verbose,
-                    rules: vec![MatchRule { conditions: Vec::new(), response: "demo-onboarding".into() }],
+                    rules: vec![MatchRule { name: None, conditions: Vec::new(), response: "demo-onboarding".into() }],
                 },
             )
             .await?;

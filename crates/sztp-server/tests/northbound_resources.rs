@@ -233,3 +233,23 @@ async fn a_response_changed_through_the_api_reaches_the_device() {
     assert!(info.boot_image.is_some(), "the rest of the response is kept");
     demo.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn match_rules_keep_their_names_which_are_unique() {
+    let demo = Demo::start(1).await;
+    let nbi = Nbi::new(&demo).await;
+    let item = "device-types/device-type=demo-device";
+    let named = json!({"sztp-server:device-type": [{"name": "demo-device", "trust-bag": "manufacturer",
+        "owner-certificate": "demo-owner", "signing": "signed", "match-rule": [
+            {"name": "lab", "condition": [{"field": "hw-model", "op": "prefix", "value": "lab-"}], "response": "demo-onboarding"},
+            {"name": "everyone-else", "response": "demo-onboarding"}]}]});
+    let (status, body, _) = nbi.call(M::PUT, item, Some(named)).await;
+    assert_eq!(status, 204, "{body}");
+    let rules = nbi.get(item).await["sztp-server:device-type"][0]["match-rule"].clone();
+    let names: Vec<&str> = rules.as_array().unwrap().iter().filter_map(|r| r["name"].as_str()).collect();
+    assert_eq!(names, ["lab", "everyone-else"]);
+    let twice = json!({"name": "demo-device", "match-rule": [
+        {"name": "x", "response": "demo-onboarding"}, {"name": "x", "response": "demo-onboarding"}]});
+    rejected(&nbi, item, "device-type", twice, "data-exists").await;
+    demo.stop().await;
+}

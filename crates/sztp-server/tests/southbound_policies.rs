@@ -40,6 +40,7 @@ async fn rules_select_and_missing_rules_are_404() {
     let demo = Demo::start(1).await;
     let mut dt = device_type(&demo).await;
     dt.rules = vec![MatchRule {
+        name: None,
         conditions: vec![Condition {
             field: MatchField::HwModel,
             op: MatchOp::Equals,
@@ -162,6 +163,7 @@ async fn redirect_with_trust_anchor_and_the_cisco_profile() {
     // Per-device rule: a device preferring signed data is sent back (signed) to a trusted endpoint.
     let mut device = demo.store.get_device(T, "SN-0001").await.unwrap().unwrap();
     device.rules = vec![MatchRule {
+        name: None,
         conditions: vec![Condition {
             field: MatchField::SignedDataPreferred,
             op: MatchOp::Present,

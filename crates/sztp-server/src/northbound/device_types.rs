@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use sztp_store::{CompatProfile, DeviceType, ReportingLevel, SerialRule, SerialSource, SigningPolicy};
 
 use super::json::{FieldError, Fields};
-use super::rules::{enum_name, from_name, rule_from_json, rule_json};
+use super::rules::{enum_name, from_name, rule_json, rules_from_json};
 
 /// RFC 7951 JSON of one device type.
 pub fn to_json(t: &DeviceType) -> Value {
@@ -63,8 +63,8 @@ pub fn from_json(v: &Value) -> Result<DeviceType, FieldError> {
     let reporting_level =
         f.string("reporting-level")?.map(|s| from_name::<ReportingLevel>("reporting-level", &s)).transpose()?;
     let mut rules = Vec::new();
-    for rule in f.list("match-rule")? {
-        rules.push(rule_from_json(rule)?);
+    for rule in rules_from_json(f.list("match-rule")?)? {
+        rules.push(rule);
     }
     f.finish()?;
     Ok(DeviceType {

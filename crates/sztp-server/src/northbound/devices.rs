@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use sztp_store::{Device, DeviceStatus, ReportingLevel, SigningPolicy};
 
 use super::json::{FieldError, Fields, b64, rfc3339};
-use super::rules::{enum_name, from_name, rule_from_json, rule_json};
+use super::rules::{enum_name, from_name, rule_json, rules_from_json};
 
 /// RFC 7951 JSON of one device, with its status when known.
 pub fn to_json(d: &Device, status: Option<&DeviceStatus>) -> Value {
@@ -84,8 +84,8 @@ pub fn from_json(v: &Value, existing: Option<&Device>) -> Result<(Device, Option
         device.owner_certificate = g.string("owner-certificate")?;
         g.finish()?;
     }
-    for rule in f.list("match-rule")? {
-        device.rules.push(rule_from_json(rule)?);
+    for rule in rules_from_json(f.list("match-rule")?)? {
+        device.rules.push(rule);
     }
     f.ignore("status");
     f.finish()?;

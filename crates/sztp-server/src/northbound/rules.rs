@@ -33,12 +33,28 @@ pub(super) fn rule_json(index: usize, r: &MatchRule) -> Value {
             Value::Object(o)
         })
         .collect();
-    json!({ "name": format!("rule-{}", index + 1), "condition": conditions, "response": r.response })
+    let name = r.name.clone().unwrap_or_else(|| format!("rule-{}", index + 1));
+    json!({ "name": name, "condition": conditions, "response": r.response })
 }
 
-pub(super) fn rule_from_json(v: &Value) -> Result<MatchRule, FieldError> {
+/// A `match-rule` list; names (the list key, `rule-<position>` when absent) must be unique.
+pub(super) fn rules_from_json(list: &[Value]) -> Result<Vec<MatchRule>, FieldError> {
+    let rules = list.iter().map(rule_from_json).collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<String> =
+        rules.iter().enumerate().map(|(i, r)| r.name.clone().unwrap_or_else(|| format!("rule-{}", i + 1))).collect();
+    if let Some((i, dup)) = names.iter().enumerate().find(|(i, n)| names[..*i].contains(n)) {
+        return Err(FieldError {
+            node: "match-rule".into(),
+            tag: "data-exists",
+            message: format!("rule {} repeats the name \"{dup}\"", i + 1),
+        });
+    }
+    Ok(rules)
+}
+
+fn rule_from_json(v: &Value) -> Result<MatchRule, FieldError> {
     let mut f = Fields::new(v, "match-rule")?;
-    f.ignore("name");
+    let name = f.string("name")?;
     let response = f.required_string("response")?;
     let mut conditions = Vec::new();
     for c in f.list("condition")? {
@@ -52,7 +68,7 @@ pub(super) fn rule_from_json(v: &Value) -> Result<MatchRule, FieldError> {
         conditions.push(Condition { field, op, value, negate });
     }
     f.finish()?;
-    let rule = MatchRule { conditions, response };
+    let rule = MatchRule { name, conditions, response };
     crate::provisioning::select::validate_rule(&rule).map_err(|e| FieldError::invalid("match-rule", e))?;
     Ok(rule)
 }

@@ -104,7 +104,7 @@ mod tests {
     }
 
     fn rule(conditions: Vec<Condition>, response: &str) -> MatchRule {
-        MatchRule { conditions, response: response.to_owned() }
+        MatchRule { name: None, conditions, response: response.to_owned() }
     }
 
     #[test]

@@ -109,6 +109,9 @@ pub struct Condition {
 /// Picks a response when all its conditions hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MatchRule {
+    /// The rule's name (the YANG list key); `rule-<position>` when none was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Conditions, all of which must hold (none: always matches).
     #[serde(default)]
     pub conditions: Vec<Condition>,

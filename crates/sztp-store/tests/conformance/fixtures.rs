@@ -13,6 +13,7 @@ pub(crate) fn rules(response: &str) -> Vec<MatchRule> {
         |field, op, value: Option<&str>, negate| Condition { field, op, value: value.map(str::to_owned), negate };
     vec![
         MatchRule {
+            name: None,
             conditions: vec![
                 cond(MatchField::HwModel, MatchOp::Equals, Some("model-x"), false),
                 cond(MatchField::OsName, MatchOp::Regex, Some("^ios(-xe)?$"), false),
@@ -23,7 +24,7 @@ pub(crate) fn rules(response: &str) -> Vec<MatchRule> {
             ],
             response: response.to_owned(),
         },
-        MatchRule { conditions: vec![], response: "fallback".to_owned() },
+        MatchRule { name: None, conditions: vec![], response: "fallback".to_owned() },
     ]
 }
 
