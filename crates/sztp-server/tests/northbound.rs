@@ -222,3 +222,38 @@ async fn an_expired_password_only_lets_its_owner_set_a_new_one() {
     assert_eq!(ok.status().as_u16(), 200);
     demo.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_are_created_through_the_api_and_scope_administrators() {
+    use reqwest::Method as M;
+    let demo = Demo::start(1).await;
+    let (http, nbi) = support::nbi_as_root(&demo).await;
+    let tenants = format!("{nbi}sztp-server:tenants");
+    let acme = json!({"sztp-server:tenant": [{"name": "acme"}]});
+    assert_eq!(support::nbi_call(&http, M::POST, tenants.clone(), Some(acme.clone())).await.0, 201);
+    assert_eq!(support::nbi_call(&http, M::POST, tenants.clone(), Some(acme)).await.0, 409);
+    let bad = json!({"sztp-server:tenant": [{"name": "/acme"}]});
+    assert_eq!(support::nbi_call(&http, M::POST, tenants.clone(), Some(bad)).await.0, 400);
+    let (_, all) = support::nbi_call(&http, M::GET, tenants.clone(), None).await;
+    let names: Vec<&str> =
+        all["sztp-server:tenants"]["tenant"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(names, ["default", "acme"]);
+
+    // An administrator scoped to acme sees acme only, and cannot create tenants.
+    let scoped = json!({"sztp-server:administrator": [{"login": "acme-ops", "password": "acme operator password",
+        "access-level": "read-write", "tenant": ["acme"]}]});
+    assert_eq!(
+        support::nbi_call(&http, M::POST, format!("{nbi}sztp-server:administrators"), Some(scoped)).await.0,
+        201
+    );
+    let as_acme = |m: M, url: String| http.request(m, url).basic_auth("acme-ops", Some("acme operator password"));
+    let seen: serde_json::Value = as_acme(M::GET, tenants.clone()).send().await.unwrap().json().await.unwrap();
+    assert_eq!(seen["sztp-server:tenants"]["tenant"].as_array().unwrap().len(), 1);
+    assert_eq!(seen["sztp-server:tenants"]["tenant"][0]["name"], "acme");
+    let other = json!({"sztp-server:tenant": [{"name": "other"}]});
+    let refused = as_acme(M::POST, tenants.clone()).body(other.to_string()).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let default = as_acme(M::GET, format!("{nbi}sztp-server:tenants/tenant=default/devices")).send().await.unwrap();
+    assert_eq!(default.status(), 404, "another tenant does not exist for this administrator");
+    demo.stop().await;
+}

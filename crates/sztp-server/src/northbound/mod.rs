@@ -252,14 +252,28 @@ async fn serve(
             }
         }
         ["tenants"] | ["tenants", "tenant"] => {
-            if *method != Method::GET {
-                return Err(error(
+            let key = steps.get(1).and_then(|s| s.key.as_deref());
+            match method.clone() {
+                Method::GET => tenants::get(app, caller, key).await,
+                Method::POST | Method::PUT => {
+                    if matches!(caller, Caller::FirstUse) {
+                        return Err(first_use_refusal());
+                    }
+                    if !caller.is_unrestricted() {
+                        return Err(error(
+                            StatusCode::FORBIDDEN,
+                            ErrorTag::AccessDenied,
+                            "only unrestricted administrators create tenants",
+                        ));
+                    }
+                    tenants::create(app, method.clone(), key, input.unwrap_or(Value::Null)).await
+                }
+                _ => Err(error(
                     StatusCode::METHOD_NOT_ALLOWED,
                     ErrorTag::OperationNotSupported,
-                    "tenants are read here; their contents are written on their own resources",
-                ));
+                    "tenants are read and created here (deleting a tenant is not supported yet)",
+                )),
             }
-            tenants::get(app, caller, steps.get(1).and_then(|s| s.key.as_deref())).await
         }
         ["tenants", "tenant", log @ ("bootstrapping-log" | "audit-log")] => {
             if *method != Method::GET {

@@ -1,4 +1,4 @@
-//! GET of `tenants` and `tenants/tenant=…`: the whole configuration (and state) of the tenants
+//! `tenants`: POST (or PUT on `tenant=…`) creates a tenant; GET of `tenants` and `tenants/tenant=…`: the whole configuration (and state) of the tenants
 //! the caller sees, composed from the per-container resources. The logs are not inlined (they
 //! are paginated on their own paths).
 
@@ -9,8 +9,9 @@ use serde_json::{Map, Value, json};
 use sztp_protocol::model::restconf_errors::ErrorTag;
 
 use super::auth::Caller;
+use super::json::Fields;
 use super::json::rfc3339;
-use super::{MODULE, body_bytes, error, path, reply, serve, store_error};
+use super::{MODULE, body_bytes, created_or_replaced, entry, error, field_error, path, reply, serve, store_error};
 use crate::restconf::ErrorReply;
 use crate::state::AppState;
 
@@ -66,4 +67,47 @@ async fn tenant_json(
         }
     }
     Ok(Value::Object(o))
+}
+
+/// Creates a tenant: `{"sztp-server:tenant":[{"name":"acme"}]}`; PUT of an existing one changes
+/// nothing (a tenant has no other configuration of its own).
+pub(super) async fn create(
+    app: &AppState,
+    method: Method,
+    key: Option<&str>,
+    input: Value,
+) -> Result<Response, ErrorReply> {
+    let body = entry(&input, "tenant")?;
+    let mut f = Fields::new(body, "tenant").map_err(field_error)?;
+    let name = f.required_string("name").map_err(field_error)?;
+    f.ignore("created-at");
+    f.finish().map_err(field_error)?;
+    if name.starts_with(|c: char| c.is_whitespace() || c == '/') || name.chars().count() > 255 {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            ErrorTag::InvalidValue,
+            "name: a tenant name has 1 to 255 characters and does not start with whitespace or '/'",
+        ));
+    }
+    if key.is_some_and(|k| k != name) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            ErrorTag::InvalidValue,
+            "the name in the body differs from the one in the path",
+        ));
+    }
+    let exists = app.store().tenant_by_name(&name).await.map_err(store_error)?.is_some();
+    match (exists, method) {
+        (true, Method::POST) => {
+            Err(error(StatusCode::CONFLICT, ErrorTag::DataExists, format!("tenant \"{name}\" exists")))
+        }
+        (true, _) => Ok(created_or_replaced(false, "")),
+        (false, _) => {
+            app.store().create_tenant(&name).await.map_err(|e| match e {
+                sztp_store::StoreError::Invalid(m) => error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m),
+                other => store_error(other),
+            })?;
+            Ok(created_or_replaced(true, &format!("{MODULE}:tenants/tenant={}", path::encode(&name))))
+        }
+    }
 }
