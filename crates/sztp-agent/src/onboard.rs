@@ -213,8 +213,9 @@ async fn script(run: &mut Run<'_>, stage: &str, content: &[u8]) -> Result<Option
 async fn apply_config(run: &mut Run<'_>, content: &[u8], handling: &str) -> Result<Option<String>, String> {
     let path = run.work_file("configuration");
     std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Reporting config-complete for configuration nobody applied would mislead the operator.
     let Some(apply) = run.config.config_command.clone() else {
-        return Ok(Some(format!("saved to {} ({handling}); no --config-command to apply it", path.display())));
+        return Err(format!("no --config-command to apply it ({handling}); saved to {}", path.display()));
     };
     let env = [("SZTP_CONFIG", path.display().to_string()), ("SZTP_CONFIG_HANDLING", handling.to_owned())];
     command(&apply, &env, run.config.step_timeout).await.map(Some)
