@@ -40,6 +40,8 @@ async fn signed_onboarding_installs_the_image_reboots_and_completes() {
     let on_server = server.device_status("SN-0001").await;
     assert_eq!(on_server["stage"], "bootstrap-complete", "{on_server}");
 
+    let text = device.agent("status", false);
+    assert!(text.stdout.contains("outcome:   completed"), "{text:?}");
     // A completed device does not bootstrap again.
     assert_eq!(device.run().code, 0);
     assert_eq!(device.status()["attempts"], 2);
@@ -72,17 +74,12 @@ async fn an_untrusted_server_is_used_provisionally_for_signed_data_and_gets_no_r
 async fn an_image_that_does_not_match_its_hash_is_reported_and_not_installed() {
     let server = Server::start(1);
     // The operator's response names the right image with a wrong hash.
-    let http = reqwest::Client::new();
-    let url = server.data("responses/response=demo-onboarding");
-    let mut response: serde_json::Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+    let nbi = e2e_support::Nbi::new(&server).await;
+    let mut response = nbi.get("responses/response=demo-onboarding").await;
     let image = &mut response["sztp-server:response"][0]["onboarding"]["boot-image"];
     image.as_object_mut().unwrap().remove("artifact");
     image["sha-256"] = json!(vec!["ab"; 32].join(":"));
-    let admin = json!({"sztp-server:administrator": [{"login": "root", "password": "correct horse battery", "access-level": "unrestricted"}]});
-    let admins = format!("http://127.0.0.1:{}/restconf/data/sztp-server:administrators", server.nbi);
-    assert_eq!(http.post(admins).body(admin.to_string()).send().await.unwrap().status(), 201);
-    let put = http.put(&url).basic_auth("root", Some("correct horse battery")).body(response.to_string());
-    assert_eq!(put.send().await.unwrap().status(), 204);
+    nbi.send(reqwest::Method::PUT, "responses/response=demo-onboarding", response).await;
 
     let device = Device::new(&server, "SN-0001").trusting(&server);
     let run = device.run();
@@ -90,15 +87,7 @@ async fn an_image_that_does_not_match_its_hash_is_reported_and_not_installed() {
     assert!(device.file("installed").is_none(), "nothing is installed");
     let status = device.status();
     assert!(status["last_error"].as_str().unwrap().starts_with("image"), "{status:#}");
-    let on_server = reqwest::Client::new()
-        .get(server.data("devices/device=SN-0001"))
-        .basic_auth("root", Some("correct horse battery"))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let on_server = nbi.get("devices/device=SN-0001").await;
     assert_eq!(on_server["sztp-server:device"][0]["status"]["stage"], "boot-image-mismatch", "{on_server}");
 }
 
@@ -135,26 +124,18 @@ async fn disable_stops_attempts_until_enabled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_untrusted_start_is_redirected_with_a_trust_anchor_to_a_trusted_onboarding() {
     let server = Server::start(1);
-    let http = reqwest::Client::new();
-    let admins = format!("http://127.0.0.1:{}/restconf/data/sztp-server:administrators", server.nbi);
-    let admin = json!({"sztp-server:administrator": [{"login": "root", "password": "correct horse battery", "access-level": "unrestricted"}]});
-    assert_eq!(http.post(admins).body(admin.to_string()).send().await.unwrap().status(), 201);
-    let write = |method: reqwest::Method, url: String, body: serde_json::Value| {
-        http.request(method, url).basic_auth("root", Some("correct horse battery")).body(body.to_string()).send()
-    };
+    let nbi = e2e_support::Nbi::new(&server).await;
     let pem = std::fs::read(server.demo().join("trust/server-ca.pem")).unwrap();
     let der = sztp_protocol::x509::load_certificates(&pem).unwrap()[0].der().to_vec();
     let anchor = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
     let redirect = json!({"sztp-server:response": [{"name": "redirect-back", "redirect": {"server": [
         {"address": "127.0.0.1", "port": server.sbi, "trust-anchor": [anchor]}]}}]});
-    assert_eq!(write(reqwest::Method::POST, server.data("responses"), redirect).await.unwrap().status(), 201);
+    nbi.send(reqwest::Method::POST, "responses", redirect).await;
     // Requests that prefer signed data (untrusted devices) get the redirect; the rest onboard.
     let rules = json!({"sztp-server:device-type": [{"name": "demo-device", "match-rule": [
         {"name": "untrusted", "condition": [{"field": "signed-data-preferred", "op": "present"}], "response": "redirect-back"},
         {"name": "trusted", "response": "demo-onboarding"}]}]});
-    let patch =
-        write(reqwest::Method::PATCH, server.data("device-types/device-type=demo-device"), rules).await.unwrap();
-    assert_eq!(patch.status(), 204);
+    nbi.send(reqwest::Method::PATCH, "device-types/device-type=demo-device", rules).await;
 
     let device = Device::new(&server, "SN-0001").with("--os-version", "1.0");
     let run = device.run();
@@ -164,34 +145,16 @@ async fn an_untrusted_start_is_redirected_with_a_trust_anchor_to_a_trusted_onboa
     assert_eq!(&names[..4], ["bootstrap-request", "verification", "bootstrap-request", "verification"], "{status:#}");
     assert!(status["trust"].as_str().unwrap().starts_with("trusted"), "{status:#}");
     assert!(status["source"].as_str().unwrap().contains("redirect"), "{status:#}");
-    let on_server = reqwest::Client::new()
-        .get(server.data("devices/device=SN-0001"))
-        .basic_auth("root", Some("correct horse battery"))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let on_server = nbi.get("devices/device=SN-0001").await;
     assert_eq!(on_server["sztp-server:device"][0]["status"]["stage"], "bootstrap-complete", "{on_server}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn encrypted_artifacts_are_opened_with_the_idevid_key() {
     let server = Server::start(1);
-    let http = reqwest::Client::new();
-    let admins = format!("http://127.0.0.1:{}/restconf/data/sztp-server:administrators", server.nbi);
-    let admin = json!({"sztp-server:administrator": [{"login": "root", "password": "correct horse battery", "access-level": "unrestricted"}]});
-    assert_eq!(http.post(admins).body(admin.to_string()).send().await.unwrap().status(), 201);
+    let nbi = e2e_support::Nbi::new(&server).await;
     let encrypt = json!({"sztp-server:device-type": [{"name": "demo-device", "encrypt": true}]});
-    let patch = http
-        .patch(server.data("device-types/device-type=demo-device"))
-        .basic_auth("root", Some("correct horse battery"))
-        .body(encrypt.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(patch.status(), 204);
+    nbi.send(reqwest::Method::PATCH, "device-types/device-type=demo-device", encrypt).await;
     let device = Device::new(&server, "SN-0001").trusting(&server).with("--os-version", "1.0");
     let run = device.run();
     assert_eq!(run.code, 0, "{run:?}");

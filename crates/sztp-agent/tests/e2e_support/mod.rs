@@ -204,12 +204,14 @@ impl Device {
 
     /// `sztp-agent status --json`.
     pub fn status(&self) -> Value {
-        let out = self.agent("status", false);
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sztp-agent"));
-        let json =
-            cmd.arg("--state-dir").arg(self.state.path().join("state")).args(["status", "--json"]).output().unwrap();
-        assert_eq!(out.code, 0, "{}", out.stderr);
-        serde_json::from_slice(&json.stdout).unwrap()
+        let out = Command::new(env!("CARGO_BIN_EXE_sztp-agent"))
+            .arg("--state-dir")
+            .arg(self.state.path().join("state"))
+            .args(["status", "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
     }
 
     pub fn file(&self, name: &str) -> Option<Vec<u8>> {

@@ -12,7 +12,7 @@ use sztp_store::{Artifact, ArtifactMeta, TenantId};
 
 use super::auth::{self, Caller};
 use super::json::{FieldError, Fields, rfc3339};
-use super::{error, first_use_refusal, not_found, path, store_error};
+use super::{error, not_found, path, store_error};
 use crate::audit::Principal;
 use crate::restconf::{ErrorReply, read_body};
 use crate::state::AppState;
@@ -122,18 +122,11 @@ async fn serve(
     body: Body,
 ) -> Result<Response, ErrorReply> {
     let write = *method != Method::GET && *method != Method::HEAD;
-    if write && matches!(caller, Caller::FirstUse) {
-        return Err(first_use_refusal());
-    }
     if write && !caller.can_write() {
         return Err(error(StatusCode::FORBIDDEN, ErrorTag::AccessDenied, "read-only administrators cannot write"));
     }
-    let missing = || error(StatusCode::NOT_FOUND, ErrorTag::InvalidValue, format!("no tenant \"{tenant_name}\""));
-    if !caller.sees_tenant(tenant_name) {
-        return Err(missing());
-    }
+    let tenant = super::tenant_by_name(app, caller, tenant_name, write).await?;
     let store = app.store();
-    let tenant = store.tenant_by_name(tenant_name).await.map_err(store_error)?.ok_or_else(missing)?.id;
     match *method {
         Method::GET | Method::HEAD => {
             let a = store

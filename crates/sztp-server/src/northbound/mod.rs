@@ -332,19 +332,30 @@ async fn tenant_scope(
     steps: &[Step],
     write: bool,
 ) -> Result<(TenantId, String), ErrorReply> {
-    if matches!(caller, Caller::FirstUse) && write {
-        return Err(first_use_refusal());
-    }
     let tenant_name = steps[1]
         .key
         .clone()
         .ok_or_else(|| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, "tenant key missing"))?;
+    let tenant = tenant_by_name(app, caller, &tenant_name, write).await?;
+    Ok((tenant, tenant_name))
+}
+
+/// The tenant named `tenant_name`, once the caller may see it (and, for a write, once an
+/// administrator exists).
+pub(crate) async fn tenant_by_name(
+    app: &AppState,
+    caller: &Caller,
+    tenant_name: &str,
+    write: bool,
+) -> Result<TenantId, ErrorReply> {
+    if matches!(caller, Caller::FirstUse) && write {
+        return Err(first_use_refusal());
+    }
     let missing = || error(StatusCode::NOT_FOUND, ErrorTag::InvalidValue, format!("no tenant \"{tenant_name}\""));
-    if !caller.sees_tenant(&tenant_name) {
+    if !caller.sees_tenant(tenant_name) {
         return Err(missing());
     }
-    let tenant = app.store().tenant_by_name(&tenant_name).await.map_err(store_error)?.ok_or_else(missing)?;
-    Ok((tenant.id, tenant_name))
+    Ok(app.store().tenant_by_name(tenant_name).await.map_err(store_error)?.ok_or_else(missing)?.id)
 }
 
 /// Hashes a password or activation code on the blocking pool (argon2 takes tens of
