@@ -2,10 +2,11 @@
 //! against it with the quickstart's device credentials.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -25,10 +26,6 @@ pub fn server_binary() -> PathBuf {
     candidate
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// A quickstart server process.
 pub struct Server {
     pub dir: tempfile::TempDir,
@@ -38,26 +35,44 @@ pub struct Server {
 }
 
 impl Server {
-    /// Creates and serves a quickstart demo with `devices` devices.
+    /// Creates and serves a quickstart demo with `devices` devices. The ports are the system's
+    /// choice, read back from the server's "listening on" lines: probing a port chosen in advance
+    /// can race another listener (or connect to itself) before the demo exists.
     pub fn start(devices: u32) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let (sbi, nbi) = (free_port(), free_port());
-        let child = Command::new(server_binary())
-            .args(["quickstart", "--devices", &devices.to_string()])
-            .args(["--sbi-port", &sbi.to_string(), "--nbi-port", &nbi.to_string()])
+        let mut child = Command::new(server_binary())
+            .args(["quickstart", "--devices", &devices.to_string(), "--sbi-port", "0", "--nbi-port", "0"])
             .arg("--dir")
             .arg(dir.path().join("demo"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("sztp-server starts");
-        let server = Server { dir, sbi, nbi, child };
-        let deadline = Instant::now() + Duration::from_secs(300);
-        while std::net::TcpStream::connect(("127.0.0.1", sbi)).is_err() {
-            assert!(Instant::now() < deadline, "the server did not come up");
-            std::thread::sleep(Duration::from_millis(50));
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        // Drains stderr for the server's whole life, so its logging never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let (mut sbi, mut nbi) = (None, None);
+        let mut seen = String::new();
+        while sbi.is_none() || nbi.is_none() {
+            let line = rx.recv_timeout(Duration::from_secs(300)).unwrap_or_else(|e| {
+                let _ = child.kill();
+                panic!("the server did not come up ({e}):\n{seen}")
+            });
+            let port = || line.rsplit(':').next().and_then(|p| p.parse::<u16>().ok());
+            if line.contains("endpoint sbi listening on") {
+                sbi = port();
+            } else if line.contains("endpoint nbi listening on") {
+                nbi = port();
+            }
+            seen.push_str(&line);
+            seen.push('\n');
         }
-        server
+        Server { dir, sbi: sbi.unwrap(), nbi: nbi.unwrap(), child }
     }
 
     pub fn demo(&self) -> PathBuf {
