@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sztp_protocol::cms::certs_only::{build_certs_only, parse_certs_only};
-use sztp_protocol::model::bootstrap_rpc::{GetBootstrappingDataInput, ReportingLevel};
+use sztp_protocol::model::bootstrap_rpc::{GetBootstrappingDataInput, Nonce, ReportingLevel};
 use sztp_protocol::model::conveyed_info::ConveyedInformation;
 use sztp_protocol::model::progress::{ProgressType, ReportProgressInput, SshHostKey};
 use sztp_protocol::x509::Certificate;
 
 use crate::client::ServerClient;
-use crate::conveyed::accept;
+use crate::conveyed::{NonceCheck, accept, accept_with};
 use crate::discovery::storage::read_storage_dir;
 use crate::discovery::{CandidateKind, ConveyedArtifacts, DiscoveryConfig, discover};
 use crate::error::AgentError;
@@ -61,6 +61,8 @@ pub struct AgentConfig {
     pub ssh_dir: PathBuf,
     /// Whether servers that cannot be authenticated may be used provisionally.
     pub allow_untrusted: bool,
+    /// Whether get-bootstrapping-data carries a nonce the voucher must (or may) echo.
+    pub nonce: NonceMode,
     /// HTTP timeout.
     pub timeout: Duration,
     /// Timeout of each script, install or apply command.
@@ -71,6 +73,18 @@ pub struct AgentConfig {
     pub storage_dirs: Vec<PathBuf>,
     /// DHCP and DNS discovery, used when no storage or configured server succeeded.
     pub discovery: Option<DiscoveryConfig>,
+}
+
+/// Nonce use in get-bootstrapping-data (RFC 8572 §3.1; checked in the voucher, RFC 8366).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum NonceMode {
+    /// No nonce; a voucher carrying one is refused.
+    #[default]
+    Off,
+    /// A fresh nonce per request; the voucher echoes it or has none (a lifetime voucher).
+    Request,
+    /// A fresh nonce per request, which the voucher must echo.
+    Require,
 }
 
 /// How an attempt ended well.
@@ -110,6 +124,11 @@ impl Run<'_> {
     /// Fails if bootstrapping was disabled meanwhile.
     pub fn check_enabled(&self) -> Result<(), AgentError> {
         if self.state.disabled() { Err(AgentError::Disabled) } else { Ok(()) }
+    }
+
+    /// The state directory, whose disable switch a long step races (`StateDir::until_disabled`).
+    pub fn switch(&self) -> StateDir {
+        self.state.clone()
     }
 
     /// The OS the device runs: the one an install left, else the system's.
@@ -260,11 +279,13 @@ async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentE
     }
     let (os_name, os_version) = run.current_os();
     let mut client = ServerClient::new(&config.identity, &server.url, &server.anchors, config.timeout)?;
+    let nonce = fresh_nonce(config.nonce)?;
     let request = |trusted: bool| GetBootstrappingDataInput {
         signed_data_preferred: !trusted,
         hw_model: Some(config.identity.hw_model.clone()),
         os_name: Some(os_name.clone()),
         os_version: Some(os_version.clone()),
+        nonce: nonce.clone(),
         ..GetBootstrappingDataInput::default()
     };
     let mut output = match client.discover_root().await {
@@ -294,7 +315,11 @@ async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentE
     run.done("bootstrap-request", "ok", Some(format!("{} ({trust})", client.root())))?;
 
     run.stage("verification");
-    let accepted = match accept(&output, &config.identity, &config.manufacturer_anchors, client.trusted) {
+    let check = nonce
+        .as_ref()
+        .map(|n| n.as_bytes())
+        .map(|sent| NonceCheck { sent, required: config.nonce == NonceMode::Require });
+    let accepted = match accept_with(&output, &config.identity, &config.manufacturer_anchors, client.trusted, check) {
         Ok(a) => a,
         Err(e) => {
             run.status.trust = Some(format!("{trust}; refused"));
@@ -307,6 +332,16 @@ async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentE
     run.done("verification", "ok", Some(data.into()))?;
 
     act(run, accepted.info, &client, output.reporting_level).await
+}
+
+/// A fresh random nonce (16 octets, the RPC's minimum) unless nonces are off.
+fn fresh_nonce(mode: NonceMode) -> Result<Option<Nonce>, AgentError> {
+    if mode == NonceMode::Off {
+        return Ok(None);
+    }
+    let mut bytes = vec![0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| AgentError::Config("no random numbers for a nonce".into()))?;
+    Nonce::new(bytes).map(Some).map_err(|n| AgentError::Config(format!("a nonce of {n} octets")))
 }
 
 /// Follows redirect information, or carries out onboarding information.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use sztp_protocol::x509::{Certificate, load_certificates};
 
-use crate::agent::{AgentConfig, Outcome, ServerEntry, run_once};
+use crate::agent::{AgentConfig, NonceMode, Outcome, ServerEntry, run_once};
 use crate::error::AgentError;
 use crate::identity::Identity;
 use crate::state::StateDir;
@@ -50,7 +50,7 @@ pub enum Command {
     Simulate(SimArgs),
     /// Allows bootstrapping again.
     Enable,
-    /// Stops future attempts and makes a running one stop before its next step.
+    /// Stops future attempts and aborts a running one (its script or command is stopped).
     Disable,
 }
 
@@ -99,6 +99,11 @@ pub struct RunArgs {
     /// Refuse servers that cannot be authenticated, instead of using them provisionally.
     #[arg(long)]
     pub no_untrusted: bool,
+    /// Nonce in get-bootstrapping-data (RFC 8572 §3.1, RFC 8366): `off`; `request` (a fresh
+    /// random one each time; a voucher may echo it or carry none); `require` (the voucher must
+    /// echo it: for devices without a trustworthy clock). A voucher with another nonce is refused.
+    #[arg(long, value_enum, default_value_t = NonceMode::Off)]
+    pub nonce: NonceMode,
     /// Installs a boot image; gets $SZTP_IMAGE, $SZTP_OS_NAME, $SZTP_OS_VERSION.
     #[arg(long)]
     pub install_command: Option<String>,
@@ -234,6 +239,7 @@ impl RunArgs {
             config_command: self.config_command.clone(),
             ssh_dir: self.ssh_dir.clone(),
             allow_untrusted: !self.no_untrusted,
+            nonce: self.nonce,
             timeout: Duration::from_secs(self.timeout.max(1)),
             step_timeout: Duration::from_secs(self.step_timeout.max(1)),
             max_redirects: 10,

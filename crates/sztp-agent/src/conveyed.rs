@@ -38,12 +38,32 @@ fn open(name: &str, der: &[u8], identity: &Identity) -> Result<Vec<u8>, AgentErr
     }
 }
 
-/// Checks an output as RFC 8572 §5.4 and §5.5 say.
+/// The nonce a request carried, which the voucher is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct NonceCheck<'a> {
+    /// The nonce sent.
+    pub sent: &'a [u8],
+    /// Whether a voucher without a nonce is refused.
+    pub required: bool,
+}
+
+/// Checks an output as RFC 8572 §5.4 and §5.5 say, for a request that carried no nonce.
 pub fn accept(
     output: &GetBootstrappingDataOutput,
     identity: &Identity,
     anchors: &[Certificate],
     server_trusted: bool,
+) -> Result<Accepted, AgentError> {
+    accept_with(output, identity, anchors, server_trusted, None)
+}
+
+/// Checks an output as RFC 8572 §5.4 and §5.5 say; with a nonce, the voucher's must equal it.
+pub fn accept_with(
+    output: &GetBootstrappingDataOutput,
+    identity: &Identity,
+    anchors: &[Certificate],
+    server_trusted: bool,
+    nonce: Option<NonceCheck<'_>>,
 ) -> Result<Accepted, AgentError> {
     let ci = open("conveyed-information", &output.conveyed_information, identity)?;
     let (payload, content_type, signed) = match (&output.owner_certificate, &output.ownership_voucher) {
@@ -53,6 +73,10 @@ pub fn accept(
             let mut device = DeviceContext::new(identity.serial.clone(), anchors.to_vec());
             device.idevid = identity.chain.first().cloned();
             device.now = Some(time::OffsetDateTime::now_utc());
+            if let Some(check) = nonce {
+                device.expected_nonce = Some(check.sent.to_vec());
+                device.accept_nonceless_voucher = !check.required;
+            }
             let artifacts =
                 SignedArtifacts { conveyed_information: &ci, owner_certificate: &oc, ownership_voucher: &ov };
             let verified = verify_signed_data(&artifacts, &device).map_err(|e| AgentError::Trust(e.to_string()))?;

@@ -6,12 +6,17 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use tokio::io::AsyncReadExt;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
 use sztp_protocol::model::conveyed_info::{BootImage, ConfigurationHandling, HashAlgorithm, OnboardingInformation};
 use sztp_protocol::model::progress::{ProgressType, ReportProgressInput};
 
 use crate::agent::Run;
 use crate::client::{ServerClient, chain};
 use crate::error::AgentError;
+use crate::state::StateDir;
 
 /// How an onboarding ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +90,8 @@ pub async fn onboard(
                 reporter.send(ProgressType::BootImageComplete, None, None).await?;
             }
             Err((kind, e)) => {
-                run.done("boot-image", "failed", Some(e.to_string()))?;
+                let outcome = if matches!(e, AgentError::Disabled) { "aborted" } else { "failed" };
+                run.done("boot-image", outcome, Some(e.to_string()))?;
                 reporter.send(kind, Some(e.to_string()), None).await?;
                 return Err(e);
             }
@@ -127,9 +133,13 @@ pub async fn onboard(
                 run.done(stage, "ok", detail)?;
                 reporter.send(complete, None, None).await?;
             }
-            Err(message) => {
-                let e = AgentError::Step { stage, message };
-                run.done(stage, "failed", Some(e.to_string()))?;
+            Err(failure) => {
+                let (e, outcome) = match failure {
+                    StepFailure::Disabled => (AgentError::Disabled, "aborted"),
+                    StepFailure::Failed(message) => (AgentError::Step { stage, message }, "failed"),
+                };
+                run.done(stage, outcome, Some(e.to_string()))?;
+                // The operator sees on the server why the device stopped, aborted or failed.
                 reporter.send(error, Some(e.to_string()), None).await?;
                 return Err(e);
             }
@@ -162,22 +172,16 @@ async fn boot_image(
     if expected.is_empty() {
         return Err(err(AgentError::Image("no SHA-256 to verify the image with".into())));
     }
-    let mut failures = Vec::new();
-    let mut bytes = None;
-    for uri in &image.download_uri {
-        match client.http().get(uri).send().await.and_then(|r| r.error_for_status()) {
-            Ok(response) => match response.bytes().await {
-                Ok(b) => {
-                    bytes = Some(b);
-                    break;
-                }
-                Err(e) => failures.push(format!("{uri}: {}", chain(&e))),
-            },
-            Err(e) => failures.push(format!("{uri}: {}", chain(&e))),
+    let switch = run.switch();
+    let bytes = tokio::select! {
+        bytes = download(client, &image.download_uri) => bytes,
+        () = switch.until_disabled() => return Err(err(AgentError::Disabled)),
+    };
+    let bytes = match bytes {
+        Ok(bytes) => bytes,
+        Err(failures) => {
+            return Err(err(AgentError::Image(format!("no download URI worked: {}", failures.join("; ")))));
         }
-    }
-    let Some(bytes) = bytes else {
-        return Err(err(AgentError::Image(format!("no download URI worked: {}", failures.join("; ")))));
     };
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &bytes);
     if !expected.contains(&digest.as_ref()) {
@@ -196,51 +200,133 @@ async fn boot_image(
         ("SZTP_OS_NAME", name.clone()),
         ("SZTP_OS_VERSION", version.clone()),
     ];
-    command(&install, &env, run.config.step_timeout)
-        .await
-        .map_err(|m| err(AgentError::Image(format!("install: {m}"))))?;
+    command(&install, &env, run.config.step_timeout, &run.switch()).await.map_err(|f| match f {
+        StepFailure::Disabled => err(AgentError::Disabled),
+        StepFailure::Failed(m) => err(AgentError::Image(format!("install: {m}"))),
+    })?;
     run.installed(name, version).map_err(err)?;
     Ok(true)
 }
 
-async fn script(run: &mut Run<'_>, stage: &str, content: &[u8]) -> Result<Option<String>, String> {
+/// The image from the first URI that works, in order; else why each failed.
+async fn download(client: &ServerClient, uris: &[String]) -> Result<Vec<u8>, Vec<String>> {
+    let mut failures = Vec::new();
+    for uri in uris {
+        match client.http().get(uri).send().await.and_then(|r| r.error_for_status()) {
+            Ok(response) => match response.bytes().await {
+                Ok(b) => return Ok(Vec::from(b)),
+                Err(e) => failures.push(format!("{uri}: {}", chain(&e))),
+            },
+            Err(e) => failures.push(format!("{uri}: {}", chain(&e))),
+        }
+    }
+    Err(failures)
+}
+
+async fn script(run: &mut Run<'_>, stage: &str, content: &[u8]) -> Result<Option<String>, StepFailure> {
     let path = run.work_file(&format!("{stage}.sh"));
     std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
     let cmd = format!("/bin/sh {}", shell_quote(&path));
-    command(&cmd, &[], run.config.step_timeout).await.map(Some)
+    command(&cmd, &[], run.config.step_timeout, &run.switch()).await.map(Some)
 }
 
-async fn apply_config(run: &mut Run<'_>, content: &[u8], handling: &str) -> Result<Option<String>, String> {
+async fn apply_config(run: &mut Run<'_>, content: &[u8], handling: &str) -> Result<Option<String>, StepFailure> {
     let path = run.work_file("configuration");
     std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
     // Reporting config-complete for configuration nobody applied would mislead the operator.
     let Some(apply) = run.config.config_command.clone() else {
-        return Err(format!("no --config-command to apply it ({handling}); saved to {}", path.display()));
+        return Err(format!("no --config-command to apply it ({handling}); saved to {}", path.display()).into());
     };
     let env = [("SZTP_CONFIG", path.display().to_string()), ("SZTP_CONFIG_HANDLING", handling.to_owned())];
-    command(&apply, &env, run.config.step_timeout).await.map(Some)
+    command(&apply, &env, run.config.step_timeout, &run.switch()).await.map(Some)
 }
 
 fn shell_quote(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', "'\\''"))
 }
 
-/// Runs a shell command with a timeout; `Ok` carries the last line of its output.
-async fn command(cmd: &str, env: &[(&str, String)], timeout: Duration) -> Result<String, String> {
-    let mut child = tokio::process::Command::new("/bin/sh");
-    child.arg("-c").arg(cmd).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
-    for (k, v) in env {
-        child.env(k, v);
+/// Why a script, install or apply command did not succeed.
+#[derive(Debug)]
+enum StepFailure {
+    /// Bootstrapping was disabled while it ran; it was stopped.
+    Disabled,
+    /// It failed, timed out, or could not start.
+    Failed(String),
+}
+
+impl From<String> for StepFailure {
+    fn from(message: String) -> Self {
+        StepFailure::Failed(message)
     }
-    let output = tokio::time::timeout(timeout, child.output())
-        .await
-        .map_err(|_| format!("\"{cmd}\" did not finish within {} s", timeout.as_secs()))?
-        .map_err(|e| format!("\"{cmd}\": {e}"))?;
-    let text = |b: &[u8]| String::from_utf8_lossy(b).lines().last().unwrap_or_default().trim().to_owned();
-    if output.status.success() {
-        Ok(text(&output.stdout))
+}
+
+/// Grace a stopped step's processes get between SIGTERM and SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(3);
+
+/// Runs a shell command in its own process group, racing its timeout and the disable switch;
+/// either stops the whole group (the command's children too). `Ok`: the last line of output.
+async fn command(
+    cmd: &str,
+    env: &[(&str, String)],
+    timeout: Duration,
+    switch: &StateDir,
+) -> Result<String, StepFailure> {
+    let mut command = tokio::process::Command::new("/bin/sh");
+    command.arg("-c").arg(cmd).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.kill_on_drop(true).process_group(0);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().map_err(|e| format!("\"{cmd}\": {e}"))?;
+    let group = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
+    let stdout = tokio::spawn(read_all(child.stdout.take()));
+    let stderr = tokio::spawn(read_all(child.stderr.take()));
+    let ended = tokio::select! {
+        status = child.wait() => status.map_err(|e| StepFailure::Failed(format!("\"{cmd}\": {e}"))),
+        () = tokio::time::sleep(timeout) => {
+            Err(StepFailure::Failed(format!("\"{cmd}\" did not finish within {} s; stopped", timeout.as_secs())))
+        }
+        () = switch.until_disabled() => Err(StepFailure::Disabled),
+    };
+    let status = match ended {
+        Ok(status) => status,
+        Err(e) => {
+            tracing::info!(command = cmd, "stopping the command's process group");
+            stop_group(group, &mut child).await;
+            return Err(e);
+        }
+    };
+    // A child the command left running may hold the pipes open: take what has arrived.
+    let last_line = |task: tokio::task::JoinHandle<Vec<u8>>| async move {
+        let bytes = tokio::time::timeout(Duration::from_secs(1), task).await.ok().and_then(Result::ok);
+        let text = String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned();
+        text.lines().last().unwrap_or_default().trim().to_owned()
+    };
+    if status.success() {
+        Ok(last_line(stdout).await)
     } else {
-        Err(format!("\"{cmd}\" exited with {}: {}", output.status, text(&output.stderr)))
+        Err(StepFailure::Failed(format!("\"{cmd}\" exited with {status}: {}", last_line(stderr).await)))
+    }
+}
+
+async fn read_all(pipe: Option<impl tokio::io::AsyncRead + Unpin>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    if let Some(mut pipe) = pipe {
+        let _ = pipe.read_to_end(&mut bytes).await;
+    }
+    bytes
+}
+
+/// SIGTERM to the group, SIGKILL after a grace if the command has not exited.
+async fn stop_group(group: Option<Pid>, child: &mut tokio::process::Child) {
+    let Some(group) = group else { return };
+    let _ = killpg(group, Signal::SIGTERM);
+    if tokio::time::timeout(STOP_GRACE, child.wait()).await.is_err() {
+        let _ = killpg(group, Signal::SIGKILL);
+        let _ = child.wait().await;
+    } else {
+        // The shell is gone; anything it started in the group goes too.
+        let _ = killpg(group, Signal::SIGKILL);
     }
 }
 

@@ -95,7 +95,15 @@ impl StateDir {
         self.dir.join("disabled").exists()
     }
 
-    /// Disables (or re-enables) bootstrapping; a running agent notices before its next step.
+    /// Resolves once bootstrapping is disabled: a running step races this and is aborted.
+    /// Polled (every 100 ms), as the switch is a file that another process creates.
+    pub async fn until_disabled(&self) {
+        while !self.disabled() {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Disables (or re-enables) bootstrapping; a running agent aborts its current step.
     pub fn set_disabled(&self, disabled: bool) -> Result<(), AgentError> {
         let path = self.dir.join("disabled");
         let result = if disabled { write_atomic(&path, b"disabled\n") } else { std::fs::remove_file(&path) };

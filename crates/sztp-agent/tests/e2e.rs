@@ -118,6 +118,54 @@ async fn disable_stops_attempts_until_enabled() {
     assert_eq!(device.run().code, 0);
 }
 
+/// `disable` aborts a running attempt: the step's whole process group is stopped, the stage is
+/// "aborted", the server hears why, and the agent exits 3.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disable_aborts_a_running_step_and_stops_its_processes() {
+    let server = Server::start(1);
+    let base = Device::new(&server, "SN-0001").trusting(&server).with("--os-version", "1.0");
+    let out = base.path().display().to_string();
+    // The apply command starts a long-running child, says so, and waits for it.
+    let hanging = format!("sleep 120 & echo $! > {out}/child.pid.tmp && mv {out}/child.pid.tmp {out}/child.pid; wait");
+    let device = base.with("--config-command", &hanging);
+    let mut agent = std::process::Command::new(env!("CARGO_BIN_EXE_sztp-agent"))
+        .arg("--state-dir")
+        .arg(device.path().join("state"))
+        .arg("run")
+        .args(&device.args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid_file = device.path().join("child.pid");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !pid_file.exists() {
+        assert!(std::time::Instant::now() < deadline, "the apply command never started");
+        assert!(agent.try_wait().unwrap().is_none(), "the agent ended before applying");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let child: u32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    assert_eq!(device.agent("disable", false).code, 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let code = loop {
+        if let Some(status) = agent.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(std::time::Instant::now() < deadline, "the agent did not abort");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(code, Some(3));
+    // The command's child is gone (or a zombie waiting for init), not still running.
+    let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+    let state = stat.rsplit(')').next().unwrap_or_default().split_whitespace().next().unwrap_or("gone");
+    assert!(matches!(state, "gone" | "Z" | "X"), "the apply command's child still runs: {stat}");
+    let status = device.status();
+    assert_eq!(stages(&status).last().map(|(n, o)| (n.as_str(), o.as_str())), Some(("config", "aborted")));
+    assert!(status["last_error"].as_str().unwrap().contains("disabled"), "{status:#}");
+    let on_server = server.device_status("SN-0001").await;
+    assert_eq!(on_server["stage"], "config-error", "{on_server}");
+}
+
 /// RFC 8572 Appendix B: a device with no trust anchor for the server asks provisionally, gets a
 /// signed redirect that carries the server's trust anchor, and then bootstraps from the now
 /// trusted server, reporting progress.

@@ -1,6 +1,7 @@
 //! The device refuses signed data that fails RFC 8572 §5.4, and its status says which step:
 //! a tampered voucher, a voucher for another serial, an expired voucher, an owner certificate
-//! outside the pinned domain, and conveyed information signed by another key. Nothing runs.
+//! outside the pinned domain, conveyed information signed by another key, and a voucher whose
+//! nonce is not the one the device sent. Nothing runs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod e2e_support;
@@ -79,11 +80,9 @@ async fn tampered_and_misaddressed_vouchers_are_refused() {
     assert!(error.contains("serial"), "{error}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_voucher_is_refused() {
-    let server = Server::start(1);
-    let nbi = Nbi::new(&server).await;
-    // A manufacturer of our own, trusted by the device, signs a voucher that has expired.
+/// A voucher signed by a manufacturer of the test's own, stored for SN-0001; returns the
+/// manufacturer's anchor file for `--manufacturer-trust`.
+async fn own_voucher(server: &Server, nbi: &Nbi, shape: impl FnOnce(&mut Voucher)) -> String {
     let mfg = CertificateAuthority::new_root("CN=Test Manufacturer,O=Test", key_pair(), 365).unwrap();
     let masa_key = key_pair();
     let masa = Signer::new(
@@ -94,9 +93,9 @@ async fn an_expired_voucher_is_refused() {
     let owner = nbi.get("owner-certificates/owner-certificate=demo-owner").await;
     let pinned = B64.decode(owner["sztp-server:owner-certificate"][0]["certificate"][1].as_str().unwrap()).unwrap();
     let now = OffsetDateTime::now_utc();
-    let v = Voucher {
+    let mut v = Voucher {
         created_on: now - Duration::days(3),
-        expires_on: Some(now - Duration::days(1)),
+        expires_on: Some(now + Duration::days(1)),
         assertion: Assertion::Verified,
         serial_number: "SN-0001".into(),
         idevid_issuer: None,
@@ -105,6 +104,7 @@ async fn an_expired_voucher_is_refused() {
         nonce: None,
         last_renewal_date: None,
     };
+    shape(&mut v);
     let cms = sign(ContentType::AnimaJsonVoucher, &v.to_json(), &masa, &SignOptions::default()).unwrap();
     nbi.send(
         M::PUT,
@@ -114,8 +114,45 @@ async fn an_expired_voucher_is_refused() {
     .await;
     let anchor = server.dir.path().join("test-mfg.pem");
     std::fs::write(&anchor, sztp_ca::pem_encode("CERTIFICATE", mfg.certificate_der())).unwrap();
-    let error = refused(&server, &[("--manufacturer-trust", &anchor.display().to_string())]);
+    anchor.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_voucher_is_refused() {
+    let server = Server::start(1);
+    let nbi = Nbi::new(&server).await;
+    let anchor =
+        own_voucher(&server, &nbi, |v| v.expires_on = Some(OffsetDateTime::now_utc() - Duration::days(1))).await;
+    let error = refused(&server, &[("--manufacturer-trust", &anchor)]);
     assert!(error.contains("expire"), "{error}");
+}
+
+/// `--nonce`: a fresh nonce goes out with each request; a voucher echoing another one (a replay)
+/// is refused, `require` refuses a lifetime voucher, `request` accepts one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voucher_nonces_are_checked_against_the_nonce_sent() {
+    let server = Server::start(1);
+    let nbi = Nbi::new(&server).await;
+    // The quickstart's vouchers carry no nonce.
+    let error = refused(&server, &[("--nonce", "require")]);
+    assert!(error.contains("expected a nonce"), "{error}");
+    let device = Device::new(&server, "SN-0001").trusting(&server).with("--os-version", "1.0");
+    let run = device.with("--nonce", "request").run();
+    assert_eq!(run.code, 0, "a lifetime voucher is fine when the nonce is only requested: {run:?}");
+
+    // A nonceful voucher (RFC 8366: no expiry) from an earlier exchange: its nonce is not this request's.
+    let anchor = own_voucher(&server, &nbi, |v| {
+        v.expires_on = None;
+        v.nonce = Some(b"an-earlier-nonce".to_vec());
+    })
+    .await;
+    for mode in ["request", "require"] {
+        let error = refused(&server, &[("--manufacturer-trust", &anchor), ("--nonce", mode)]);
+        assert!(error.contains("nonce does not match"), "{mode}: {error}");
+    }
+    // Without a nonce sent, a voucher that carries one is refused too.
+    let error = refused(&server, &[("--manufacturer-trust", &anchor)]);
+    assert!(error.contains("device sent none"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use sztp_agent::agent::{AgentConfig, completion_report};
+use sztp_agent::agent::{AgentConfig, NonceMode, completion_report};
 use sztp_agent::identity::Identity;
 use sztp_protocol::codec::Encoding;
 use sztp_protocol::model::YangDocument;
@@ -46,6 +46,7 @@ fn bootstrap_complete_carries_ssh_keys_and_a_trust_anchor_cms() {
         config_command: None,
         ssh_dir: dir.path().to_owned(),
         allow_untrusted: true,
+        nonce: NonceMode::Off,
         timeout: Duration::from_secs(1),
         step_timeout: Duration::from_secs(1),
         max_redirects: 10,
