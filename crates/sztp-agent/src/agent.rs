@@ -75,7 +75,7 @@ pub struct AgentConfig {
     pub discovery: Option<DiscoveryConfig>,
 }
 
-/// Nonce use in get-bootstrapping-data (RFC 8572 §3.1; checked in the voucher, RFC 8366).
+/// Nonce use in get-bootstrapping-data (RFC 8572 §7.3; checked in the voucher, RFC 8366).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum NonceMode {
     /// No nonce; a voucher carrying one is refused.

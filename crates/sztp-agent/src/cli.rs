@@ -99,7 +99,7 @@ pub struct RunArgs {
     /// Refuse servers that cannot be authenticated, instead of using them provisionally.
     #[arg(long)]
     pub no_untrusted: bool,
-    /// Nonce in get-bootstrapping-data (RFC 8572 §3.1, RFC 8366): `off`; `request` (a fresh
+    /// Nonce in get-bootstrapping-data (RFC 8572 §7.3, RFC 8366): `off`; `request` (a fresh
     /// random one each time; a voucher may echo it or carry none); `require` (the voucher must
     /// echo it: for devices without a trustworthy clock). A voucher with another nonce is refused.
     #[arg(long, value_enum, default_value_t = NonceMode::Off)]
