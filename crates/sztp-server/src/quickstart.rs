@@ -54,6 +54,7 @@ impl Quickstart {
         }
         fs::create_dir_all(self.dir.join("trust"))?;
         fs::create_dir_all(self.dir.join("devices"))?;
+        fs::create_dir_all(self.dir.join("manufacturer"))?;
         let (kek, _) = KeyEncryptionKey::load_or_create(&self.dir.join("key"))?;
         // Build in a temporary file first so an interrupted run leaves no half-made demo behind.
         let tmp = self.dir.join("sztp.db.partial");
@@ -101,6 +102,13 @@ impl Quickstart {
             &pem_encode("CERTIFICATE", mfg_root.certificate_der()),
             false,
         )?;
+        // The manufacturer's side, for minting more devices (`sztp-agent simulate --manufacturer-ca`).
+        let mfg = self.dir.join("manufacturer");
+        let root_pem = pem_encode("CERTIFICATE", mfg_root.certificate_der());
+        write(&mfg.join("device-ca.pem"), &(pem_encode("CERTIFICATE", mfg_ca.certificate_der()) + &root_pem), false)?;
+        write(&mfg.join("device-ca.key"), &mfg_ca.key().to_pem(), true)?;
+        write(&mfg.join("masa.pem"), &(pem_encode("CERTIFICATE", &masa_cert) + &root_pem), false)?;
+        write(&mfg.join("masa.key"), &masa_key.to_pem(), true)?;
 
         // Owner: root (the pinned-domain-cert) → owner certificate that signs conveyed information.
         let owner_root = CertificateAuthority::new_root("CN=Demo Owner Root CA,O=Demo Owner", p256()?, 3650)?;
