@@ -1,6 +1,10 @@
 //! `sztp-agent simulate`: N virtual devices through the whole flow against a server, with the
 //! same verification as the real agent — host-meta, request, §5.4 checks, redirects, image download and
 //! hash, a virtual reboot, the remaining steps' reports and bootstrap-complete — and a summary.
+//! Devices come from credential directories, or are minted and registered first ([`prepare`]).
+
+pub mod mint;
+pub mod register;
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -23,13 +27,56 @@ use crate::error::AgentError;
 use crate::identity::Identity;
 use crate::onboard::Reporter;
 
+/// Where a virtual device's identity comes from.
+#[derive(Debug, Clone)]
+pub enum SimDevice {
+    /// A credential directory (idevid.pem, idevid.key), read when the device starts.
+    Directory(PathBuf),
+    /// An identity minted in memory.
+    Minted(Identity),
+}
+
+/// Devices to mint and register before the run.
+#[derive(Debug)]
+pub struct MintPlan {
+    /// The CA that issues the IDevIDs.
+    pub manufacturer: mint::Manufacturer,
+    /// The voucher signer, when the devices need vouchers.
+    pub masa: Option<mint::Masa>,
+    /// Serial numbers are this prefix and a number.
+    pub serial_prefix: String,
+    /// How many devices.
+    pub count: usize,
+    /// The server's northbound API.
+    pub registrar: register::Registrar,
+}
+
+/// What the preparation step did, for the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preparation {
+    /// IDevIDs minted.
+    pub minted: usize,
+    /// Time minting took, seconds.
+    pub mint_s: f64,
+    /// Device type of the registered devices.
+    pub device_type: String,
+    /// Devices created on the server.
+    pub created: u64,
+    /// Devices that existed and were replaced.
+    pub replaced: u64,
+    /// Vouchers signed and uploaded.
+    pub vouchers: usize,
+    /// Time registration (devices and vouchers) took, seconds.
+    pub register_s: f64,
+}
+
 /// What to simulate.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
     /// The bootstrap server.
     pub server: ServerEntry,
-    /// Device credential directories (each with idevid.pem and idevid.key), one per device.
-    pub devices: Vec<PathBuf>,
+    /// The virtual devices.
+    pub devices: Vec<SimDevice>,
     /// Devices in flight at once.
     pub concurrency: usize,
     /// Manufacturer anchors for vouchers.
@@ -74,6 +121,9 @@ pub struct Summary {
     pub requests_per_s: f64,
     /// Per-step latencies.
     pub steps: BTreeMap<String, Percentiles>,
+    /// Minting and registration, when the devices were minted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preparation: Option<Preparation>,
 }
 
 #[derive(Default)]
@@ -101,6 +151,32 @@ pub fn device_dirs(credentials: &Path) -> Result<Vec<PathBuf>, AgentError> {
     Ok(dirs)
 }
 
+/// Mints `plan.count` identities and registers them (with vouchers) on the server; returns the
+/// devices to simulate and what it did. Minting runs on the blocking pool.
+pub async fn prepare(plan: MintPlan) -> Result<(Vec<SimDevice>, Preparation), AgentError> {
+    let serials = mint::serials(&plan.serial_prefix, plan.count);
+    let started = Instant::now();
+    let manufacturer = plan.manufacturer.clone();
+    let names = serials.clone();
+    let identities: Vec<Identity> =
+        tokio::task::spawn_blocking(move || names.iter().map(|s| manufacturer.mint(s)).collect::<Result<_, _>>())
+            .await
+            .map_err(|e| AgentError::Config(format!("minting: {e}")))??;
+    let mint_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let registered = register::register(&plan.registrar, &serials, plan.masa.as_ref()).await?;
+    let preparation = Preparation {
+        minted: serials.len(),
+        mint_s,
+        device_type: registered.device_type,
+        created: registered.created,
+        replaced: registered.replaced,
+        vouchers: registered.vouchers,
+        register_s: started.elapsed().as_secs_f64(),
+    };
+    Ok((identities.into_iter().map(SimDevice::Minted).collect(), preparation))
+}
+
 /// Runs the simulation.
 pub async fn simulate(config: SimConfig) -> Summary {
     let started = Instant::now();
@@ -108,12 +184,12 @@ pub async fn simulate(config: SimConfig) -> Summary {
     let gate = Arc::new(Semaphore::new(config.concurrency.max(1)));
     let done = Arc::new(AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();
-    for dir in config.devices.clone() {
+    for source in config.devices.clone() {
         let (config, gate, done) = (config.clone(), gate.clone(), done.clone());
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await;
             let mut timings = Timings::default();
-            let result = device(&config, &dir, &mut timings).await;
+            let result = device(&config, source, &mut timings).await;
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             if config.progress {
                 bar(n, config.devices.len());
@@ -149,6 +225,7 @@ pub async fn simulate(config: SimConfig) -> Summary {
         requests,
         requests_per_s: if elapsed > 0.0 { requests as f64 / elapsed } else { 0.0 },
         steps: samples.into_iter().map(|(k, v)| (k.to_owned(), percentiles(v))).collect(),
+        preparation: None,
     }
 }
 
@@ -188,9 +265,14 @@ pub fn percentiles(mut v: Vec<Duration>) -> Percentiles {
 }
 
 /// One virtual device: bootstrap, virtual reboot after an image, bootstrap again, complete.
-async fn device(config: &SimConfig, dir: &Path, t: &mut Timings) -> Result<(), AgentError> {
-    let serial = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-    let mut identity = Identity::from_files(&serial, &dir.join("idevid.pem"), &dir.join("idevid.key"))?;
+async fn device(config: &SimConfig, source: SimDevice, t: &mut Timings) -> Result<(), AgentError> {
+    let mut identity = match source {
+        SimDevice::Minted(identity) => identity,
+        SimDevice::Directory(dir) => {
+            let serial = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+            Identity::from_files(&serial, &dir.join("idevid.pem"), &dir.join("idevid.key"))?
+        }
+    };
     identity.hw_model = "simulated".into();
     (identity.os_name, identity.os_version) = config.os.clone();
     for _boot in 0..2 {
@@ -305,6 +387,18 @@ async fn boot(config: &SimConfig, identity: &mut Identity, t: &mut Timings) -> R
 
 /// Prints a summary for people.
 pub fn print_summary(s: &Summary) {
+    if let Some(p) = &s.preparation {
+        println!("minted:     {} IDevIDs in {:.2} s", p.minted, p.mint_s);
+        println!(
+            "registered: {} devices of type {} ({} new, {} replaced), {} vouchers in {:.2} s",
+            p.created + p.replaced,
+            p.device_type,
+            p.created,
+            p.replaced,
+            p.vouchers,
+            p.register_s
+        );
+    }
     println!("devices:    {}", s.devices);
     println!("completed:  {}", s.completed);
     println!("failed:     {}", s.devices - s.completed);
