@@ -1,6 +1,7 @@
 //! `tenants/tenant/keystore`: asymmetric keys, created only by the `generate` and `import`
 //! actions (so private keys never pass through the datastore) and sealed at rest; reads show the
-//! public half only.
+//! public half only. Keys hold no certificates: a chain lives where it is used (owner
+//! certificates, endpoints), so an import that sends one is refused rather than dropped.
 
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -75,7 +76,6 @@ pub async fn serve(
                         "private-key: PKCS#8 DER, base64, is mandatory",
                     )
                 })?;
-                f.ignore("certificate");
                 f.finish().map_err(field_error)?;
                 PrivateKey::from_pkcs8_der(&der)
                     .map_err(|e| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, format!("private-key: {e}")))?
