@@ -108,7 +108,14 @@ async fn an_empty_database_is_configured_through_the_api_until_a_device_bootstra
     let voucher_cms =
         sign(ContentType::AnimaJsonVoucher, &voucher.to_json(), &masa_signer, &SignOptions::default()).unwrap();
 
-    // Keystore, truststore, owner certificate, device type, device, voucher.
+    // Keystore, truststore, owner certificate, device type, device, voucher. A key carries no
+    // certificates (the owner certificate does), and an import that sends some creates nothing.
+    let with_chain = json!({"sztp-server:input": {"name": "owner-signer",
+        "private-key": b64(owner.key.pkcs8_der()), "certificate": [b64(&owner.der)]}});
+    let refused = api.send(M::POST, &format!("{T}/keystore/import"), Some(with_chain), &[]).await;
+    assert_eq!(refused.status().as_u16(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["ietf-restconf:errors"]["error"][0]["error-tag"], "unknown-element", "{body}");
     for (name, leaf) in [("owner-signer", &owner), ("sbi-tls", &tls)] {
         let import = json!({"sztp-server:input": {"name": name, "private-key": b64(leaf.key.pkcs8_der())}});
         assert_eq!(api.write(M::POST, &format!("{T}/keystore/import"), import).await, 200);
