@@ -209,7 +209,22 @@ impl Store {
         rows.into_iter().map(status_from_row).collect()
     }
 
-    /// The progress reports of one device, oldest first (at most [`crate::MAX_PAGE_SIZE`]).
+    /// The statuses of the tenant's devices with serial numbers in `first..=last`, by serial
+    /// number: the statuses of one page of devices in one query.
+    pub async fn device_status_range(&self, tenant: TenantId, first: &str, last: &str) -> Result<Vec<DeviceStatus>> {
+        let rows = device_status::Entity::find()
+            .filter(device_status::Column::TenantId.eq(tenant.0))
+            .filter(device_status::Column::Serial.between(first, last))
+            .order_by_asc(device_status::Column::Serial)
+            .all(&self.inner.db)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter().map(status_from_row).collect()
+    }
+
+    /// The latest progress reports of one device, oldest first. At most [`crate::MAX_PAGE_SIZE`]
+    /// by design: a device that restarts its bootstrap forever reports without end, and its whole
+    /// history is in the bootstrapping log, which pages ([`Store::bootstrap_log`]).
     pub async fn progress_reports(
         &self,
         tenant: TenantId,
@@ -218,13 +233,14 @@ impl Store {
         let rows = progress::Entity::find()
             .filter(progress::Column::TenantId.eq(tenant.0))
             .filter(progress::Column::Serial.eq(serial))
-            .order_by_asc(progress::Column::Time)
-            .order_by_asc(progress::Column::Id)
+            .order_by_desc(progress::Column::Time)
+            .order_by_desc(progress::Column::Id)
             .limit(crate::MAX_PAGE_SIZE)
             .all(&self.inner.db)
             .await
             .map_err(db_err)?;
         rows.into_iter()
+            .rev()
             .map(|r| {
                 let report = ProgressReport {
                     progress_type: r.progress_type,

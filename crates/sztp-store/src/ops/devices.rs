@@ -170,6 +170,23 @@ impl Store {
         rows.into_iter().map(from_row).collect()
     }
 
+    /// The tenant's devices with serial numbers after `after` (from the first when `None`), by
+    /// serial number, at most `limit` (≤ [`crate::MAX_PAGE_SIZE`]). Reading a long list page by
+    /// page this way neither skips nor repeats devices while others are added or deleted.
+    pub async fn list_devices_after(&self, tenant: TenantId, after: Option<&str>, limit: u64) -> Result<Vec<Device>> {
+        let mut select = device::Entity::find().filter(device::Column::TenantId.eq(tenant.0));
+        if let Some(after) = after {
+            select = select.filter(device::Column::Serial.gt(after));
+        }
+        let rows = select
+            .order_by_asc(device::Column::Serial)
+            .limit(page_limit(limit))
+            .all(&self.inner.db)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter().map(from_row).collect()
+    }
+
     /// Number of devices of the tenant.
     pub async fn count_devices(&self, tenant: TenantId) -> Result<u64> {
         device::Entity::find().filter(device::Column::TenantId.eq(tenant.0)).count(&self.inner.db).await.map_err(db_err)

@@ -301,6 +301,28 @@ impl Store {
         rows.into_iter().map(voucher_from_row).collect()
     }
 
+    /// Vouchers of the tenant with serial numbers after `after` (from the first when `None`), by
+    /// serial number, at most `limit`: pages that neither skip nor repeat entries under writes.
+    pub async fn list_vouchers_after(
+        &self,
+        tenant: TenantId,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<StoredVoucher>> {
+        use sea_orm::QuerySelect as _;
+        let mut select = voucher::Entity::find().filter(voucher::Column::TenantId.eq(tenant.0));
+        if let Some(after) = after {
+            select = select.filter(voucher::Column::Serial.gt(after));
+        }
+        let rows = select
+            .order_by_asc(voucher::Column::Serial)
+            .limit(crate::codec::page_limit(limit))
+            .all(&self.inner.db)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter().map(voucher_from_row).collect()
+    }
+
     /// Deletes the voucher of a device.
     pub async fn delete_voucher(&self, tenant: TenantId, serial: &str) -> Result<()> {
         let (t, s) = (voucher::Column::TenantId, voucher::Column::Serial);

@@ -141,7 +141,11 @@ pub(crate) async fn vouchers_round_trip(store: &Store) {
     assert_eq!(store.get_voucher(t, "SN-1").await.unwrap(), Some(v.clone()));
     let forever = StoredVoucher { expires_at: None, ..v };
     store.put_voucher(t, &forever).await.unwrap();
-    assert_eq!(store.list_vouchers(t, 10, 0).await.unwrap(), vec![forever]);
+    assert_eq!(store.list_vouchers(t, 10, 0).await.unwrap(), vec![forever.clone()]);
+    let second = StoredVoucher { serial: "SN-2".into(), ..forever.clone() };
+    store.put_voucher(t, &second).await.unwrap();
+    assert_eq!(store.list_vouchers_after(t, None, 1).await.unwrap(), vec![forever]);
+    assert_eq!(store.list_vouchers_after(t, Some("SN-1"), 10).await.unwrap(), vec![second]);
     store.delete_voucher(t, "SN-1").await.unwrap();
     assert_eq!(store.get_voucher(t, "SN-1").await.unwrap(), None);
     assert!(matches!(store.delete_voucher(t, "SN-1").await, Err(StoreError::NotFound { kind: "voucher", .. })));

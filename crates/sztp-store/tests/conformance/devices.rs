@@ -54,6 +54,10 @@ pub(crate) async fn devices_round_trip_and_page_by_serial(store: &Store) {
     assert_eq!(store.list_devices(T, 2, 0).await.unwrap(), vec![bare, moved]);
     let rest = store.list_devices(T, 2, 2).await.unwrap();
     assert_eq!(rest.iter().map(|d| d.serial.as_str()).collect::<Vec<_>>(), ["SN-3"]);
+    let serials = |page: Vec<Device>| page.into_iter().map(|d| d.serial).collect::<Vec<_>>();
+    assert_eq!(serials(store.list_devices_after(T, None, 1).await.unwrap()), ["SN-1"]);
+    assert_eq!(serials(store.list_devices_after(T, Some("SN-1"), 10).await.unwrap()), ["SN-2", "SN-3"]);
+    assert!(store.list_devices_after(T, Some("SN-3"), 10).await.unwrap().is_empty());
 
     store.delete_device(T, "SN-3").await.unwrap();
     assert!(matches!(store.delete_device(T, "SN-3").await, Err(StoreError::NotFound { kind: "device", .. })));

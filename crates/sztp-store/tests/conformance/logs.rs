@@ -114,6 +114,12 @@ pub(crate) async fn log_queries_filter_and_page(store: &Store) {
     let acme = store.create_tenant("acme").await.unwrap().id;
     assert!(store.bootstrap_log(acme, &all()).await.unwrap().is_empty());
     assert_eq!(store.list_device_status(T, 1, 1).await.unwrap()[0].serial, "SN-B");
+    let range = |first: &'static str, last: &'static str| async move {
+        store.device_status_range(T, first, last).await.unwrap().into_iter().map(|s| s.serial).collect::<Vec<_>>()
+    };
+    assert_eq!(range("SN-A", "SN-B").await, ["SN-A", "SN-B"]);
+    assert_eq!(range("SN-B", "SN-Z").await, ["SN-B"]);
+    assert!(range("SN-0", "SN-9").await.is_empty());
 }
 
 fn audit(seconds: i64, status: u16) -> AuditRecord {
