@@ -257,3 +257,46 @@ async fn tenants_are_created_through_the_api_and_scope_administrators() {
     assert_eq!(default.status(), 404, "another tenant does not exist for this administrator");
     demo.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_device_list_holds_every_device_beyond_one_store_page() {
+    let demo = Demo::start(1).await;
+    let (http, nbi) = support::nbi_as_root(&demo).await;
+    let tenant = sztp_store::TenantId::DEFAULT;
+    let count = usize::try_from(sztp_store::MAX_PAGE_SIZE).unwrap() + 1;
+    let template = demo.store.get_device(tenant, "SN-0001").await.unwrap().unwrap();
+    let bulk: Vec<sztp_store::Device> =
+        (0..count).map(|i| sztp_store::Device { serial: format!("X-{i:05}"), ..template.clone() }).collect();
+    let started = std::time::Instant::now();
+    assert!(demo.store.put_devices_bulk(tenant, &bulk).await.unwrap().iter().all(Result::is_ok));
+    println!("{count} devices imported in {:?}", started.elapsed());
+
+    let devices = format!("{nbi}sztp-server:tenants/tenant=default/devices");
+    let serials = |body: &Value| -> Vec<String> {
+        let list = body["sztp-server:devices"]["device"].as_array().cloned().unwrap_or_default();
+        list.iter().map(|d| d["serial"].as_str().unwrap().to_owned()).collect()
+    };
+    let (status, all) = support::nbi_call(&http, reqwest::Method::GET, devices.clone(), None).await;
+    assert_eq!(status, 200);
+    let all = serials(&all);
+    assert_eq!(all.len(), count + 1, "every device, not one page");
+    assert_eq!((all[0].as_str(), all[count].as_str()), ("SN-0001", "X-10000"));
+
+    // RESTCONF list pagination: a window, combined with the read options.
+    let (status, window) = support::nbi_call(
+        &http,
+        reqwest::Method::GET,
+        format!("{devices}?offset=10000&limit=5&fields=device(serial)"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{window}");
+    assert_eq!(serials(&window), ["X-09999", "X-10000"]);
+    assert_eq!(window["sztp-server:devices"]["device"][0], json!({"serial": "X-09999"}));
+    let (status, _) = support::nbi_call(&http, reqwest::Method::GET, format!("{devices}?limit=many"), None).await;
+    assert_eq!(status, 400);
+    let (status, _) =
+        support::nbi_call(&http, reqwest::Method::GET, format!("{devices}/device=SN-0001?limit=1"), None).await;
+    assert_eq!(status, 400, "limit is for the list, not an entry");
+    demo.stop().await;
+}

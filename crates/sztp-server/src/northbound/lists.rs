@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use sztp_protocol::model::restconf_errors::ErrorTag;
 use sztp_store::TenantId;
 
+use super::paging::ListBody;
 use super::path::{self, Step};
 use super::{
     MODULE, artifacts, created_or_replaced, device_types, endpoints, entry, error, field_error, not_found, owner_certs,
@@ -72,9 +73,10 @@ impl Kind {
     }
 }
 
-async fn kind_list(app: &AppState, kind: Kind, tenant: TenantId) -> Result<Vec<Value>, ErrorReply> {
+/// Writes every entry of a list (vouchers, one per device, are read page by page).
+async fn kind_list(app: &AppState, kind: Kind, tenant: TenantId, body: &mut ListBody) -> Result<(), ErrorReply> {
     let store = app.store();
-    Ok(match kind {
+    let entries: Vec<Value> = match kind {
         Kind::DeviceType => {
             store.list_device_types(tenant).await.map_err(store_error)?.iter().map(device_types::to_json).collect()
         }
@@ -87,13 +89,7 @@ async fn kind_list(app: &AppState, kind: Kind, tenant: TenantId) -> Result<Vec<V
         Kind::OwnerCertificate => {
             store.list_owner_certificates(tenant).await.map_err(store_error)?.iter().map(owner_certs::to_json).collect()
         }
-        Kind::Voucher => store
-            .list_vouchers(tenant, sztp_store::MAX_PAGE_SIZE, 0)
-            .await
-            .map_err(store_error)?
-            .iter()
-            .map(vouchers::to_json)
-            .collect(),
+        Kind::Voucher => return super::paging::vouchers(app, tenant, super::paging::PAGE, body).await,
         Kind::Endpoint => store
             .list_endpoints()
             .await
@@ -105,7 +101,11 @@ async fn kind_list(app: &AppState, kind: Kind, tenant: TenantId) -> Result<Vec<V
         Kind::Artifact => {
             store.list_artifacts(tenant).await.map_err(store_error)?.iter().map(artifacts::to_json).collect()
         }
-    })
+    };
+    for entry in &entries {
+        body.push(entry);
+    }
+    Ok(())
 }
 
 async fn kind_get(app: &AppState, kind: Kind, tenant: TenantId, key: &str) -> Result<Option<Value>, ErrorReply> {
@@ -205,8 +205,9 @@ pub(super) async fn tenant_resource(
     let list = kind.list();
     match (method.clone(), key) {
         (Method::GET, None) => {
-            let entries = kind_list(app, kind, tenant).await?;
-            Ok(reply(StatusCode::OK, json!({ format!("{MODULE}:{}", kind.container()): { list: entries } })))
+            let mut body = ListBody::new(kind.container(), list);
+            kind_list(app, kind, tenant, &mut body).await?;
+            Ok(body.finish())
         }
         (Method::GET, Some(key)) => {
             let v = kind_get(app, kind, tenant, &key).await?.ok_or_else(|| not_found(list, &key))?;

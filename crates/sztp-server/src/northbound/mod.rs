@@ -16,6 +16,7 @@ pub mod keystore;
 mod lists;
 pub mod logs;
 pub mod owner_certs;
+mod paging;
 pub mod path;
 pub mod preferences;
 pub mod query;
@@ -147,7 +148,7 @@ async fn conditional_serve(
     let (options, rest) =
         query::parse(parts.uri.query()).map_err(|m| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m))?;
     let is_log = raw.ends_with("bootstrapping-log") || raw.ends_with("audit-log");
-    if !rest.is_empty() && !is_log {
+    if !rest.is_empty() && !is_log && !paging::names_device_list(raw) {
         let name = rest.split(['=', '&']).next().unwrap_or_default();
         return Err(error(
             StatusCode::BAD_REQUEST,
@@ -304,7 +305,7 @@ async fn serve(
         }
         ["tenants", "tenant", "devices"] | ["tenants", "tenant", "devices", "device"] => {
             let (tenant, tenant_name) = tenant_scope(app, caller, &steps, write).await?;
-            device_resource(app, tenant, &tenant_name, method, steps.get(3), input).await
+            device_resource(app, tenant, &tenant_name, method, steps.get(3), query, input).await
         }
         ["tenants", "tenant", container] | ["tenants", "tenant", container, _]
             if Kind::from_path(container, names.get(3).copied()).is_some() =>
@@ -500,18 +501,17 @@ async fn device_resource(
     tenant_name: &str,
     method: &Method,
     item: Option<&Step>,
+    query: Option<&str>,
     input: Option<Value>,
 ) -> Result<Response, ErrorReply> {
     let store = app.store();
     let key = item.and_then(|s| s.key.clone());
     match (method.clone(), key) {
         (Method::GET, None) => {
-            let mut list = Vec::new();
-            for d in store.list_devices(tenant, sztp_store::MAX_PAGE_SIZE, 0).await.map_err(store_error)? {
-                let status = store.device_status(tenant, &d.serial).await.map_err(store_error)?;
-                list.push(devices::to_json(&d, status.as_ref()));
-            }
-            Ok(reply(StatusCode::OK, json!({ "sztp-server:devices": { "device": list } })))
+            let window = paging::Window::parse(query)?;
+            let mut body = paging::ListBody::new("devices", "device");
+            paging::devices(app, tenant, window, paging::PAGE, &mut body).await?;
+            Ok(body.finish())
         }
         (Method::GET, Some(serial)) => {
             let d = store
