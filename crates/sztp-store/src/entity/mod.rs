@@ -4,5 +4,6 @@
 
 pub(crate) mod admin;
 pub(crate) mod config;
+pub(crate) mod journal;
 pub(crate) mod logs;
 pub(crate) mod pki;

@@ -4,6 +4,7 @@
 mod admins;
 mod initial_config;
 mod initial_logs;
+mod journal;
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -13,7 +14,7 @@ pub(crate) struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(Administrators), Box::new(TlsTerminator)]
+        vec![Box::new(Initial), Box::new(Administrators), Box::new(TlsTerminator), Box::new(ChangeJournals)]
     }
 }
 
@@ -60,6 +61,26 @@ impl MigrationTrait for TlsTerminator {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let column = ColumnDef::new(Endpoints::BehindTlsTerminator).boolean().not_null().default(false).to_owned();
         m.alter_table(Table::alter().table(Endpoints::Table).add_column(column).to_owned()).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// Migration 4: undo journals of YANG Patches in progress (crash recovery).
+struct ChangeJournals;
+
+impl MigrationName for ChangeJournals {
+    fn name(&self) -> &str {
+        "m0004_change_journals"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ChangeJournals {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        journal::up(m).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

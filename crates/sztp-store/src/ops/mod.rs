@@ -6,6 +6,7 @@ mod bootstrap;
 mod device_types;
 mod devices;
 mod endpoints;
+mod journal;
 mod pki;
 mod responses;
 

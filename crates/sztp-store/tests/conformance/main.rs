@@ -111,6 +111,7 @@ macro_rules! conformance {
                 logs::audit_records_are_logged_and_queued,
                 logs::outbox_delivers_each_event_once,
                 logs::concurrent_reports_count_every_attempt,
+                logs::undo_journals_keep_their_records_in_order_until_closed,
             );
         }
     };
