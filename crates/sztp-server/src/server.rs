@@ -79,6 +79,7 @@ impl Server {
     pub async fn start(options: ServerOptions) -> Result<Server, StartError> {
         crate::listen::install_default_crypto_provider();
         let store = Store::open(&options.database_url, &options.open).await?;
+        crate::northbound::yang_patch::recover(&store).await?;
         let key_file = options.key_file.clone().unwrap_or_else(|| default_key_file(&options.database_url));
         let (kek, created) = KeyEncryptionKey::load_or_create(&key_file)?;
         if created {
