@@ -225,7 +225,18 @@ async fn an_empty_database_is_configured_through_the_api_until_a_device_bootstra
     assert_eq!(api.send(M::GET, &format!("{path}?depth=0"), None, &[]).await.status().as_u16(), 400);
     assert_eq!(api.send(M::GET, &format!("{path}?colour=red"), None, &[]).await.status().as_u16(), 400);
     let xml = [("accept", "application/yang-data+xml")];
-    assert_eq!(api.send(M::GET, &path, None, &xml).await.status().as_u16(), 406, "JSON only");
+    let in_xml = api.send(M::GET, &path, None, &xml).await;
+    assert_eq!(in_xml.status().as_u16(), 200, "replies in XML on request");
+    assert_eq!(in_xml.headers()["content-type"], "application/yang-data+xml");
+    let text = in_xml.text().await.unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "<device xmlns=\"urn:sztp:params:xml:ns:yang:sztp-server\"><serial>{SERIAL}</serial>"
+        )),
+        "{text}"
+    );
+    let html = [("accept", "text/html")];
+    assert_eq!(api.send(M::GET, &path, None, &html).await.status().as_u16(), 406);
     let as_xml = api
         .http
         .put(format!("{}{path}", api.data))

@@ -1,5 +1,6 @@
 //! What the northbound API returns is valid instance data of our YANG module, checked by
-//! yanglint: the whole datastore with state (`-t data`) and with `content=config` (`-t config`).
+//! yanglint: the whole datastore with state (`-t data`) and with `content=config` (`-t config`),
+//! in JSON and, asked for with `Accept`, in XML; errors come in XML too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -11,6 +12,7 @@ use serde_json::{Value, json};
 use support::{Demo, GBD, JSON, nbi_call, post};
 
 const MODULE: &str = "yang/sztp/sztp-server@2026-11-30.yang";
+const XML: &str = "application/yang-data+xml";
 
 /// The datastore as the API returns it, in one document.
 async fn datastore(http: &reqwest::Client, nbi: &str, query: &str) -> Value {
@@ -24,10 +26,34 @@ async fn datastore(http: &reqwest::Client, nbi: &str, query: &str) -> Value {
     Value::Object(doc)
 }
 
+/// The same datastore in XML: the three top-level nodes side by side in one file.
+async fn datastore_xml(http: &reqwest::Client, nbi: &str, query: &str) -> String {
+    let mut doc = String::new();
+    for top in ["administrators", "preferences", "tenants"] {
+        let resp = http
+            .get(format!("{nbi}sztp-server:{top}{query}"))
+            .basic_auth(support::ROOT.0, Some(support::ROOT.1))
+            .header("Accept", XML)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], XML);
+        doc.push_str(&resp.text().await.unwrap());
+        doc.push('\n');
+    }
+    doc
+}
+
 fn validate(doc: &Value, kind: &str) {
+    validate_file("datastore.json", &serde_json::to_vec_pretty(doc).unwrap(), kind, &format!("{doc:#}"));
+}
+
+fn validate_file(name: &str, bytes: &[u8], kind: &str, shown: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("datastore.json");
-    std::fs::write(&file, serde_json::to_vec_pretty(doc).unwrap()).unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, bytes).unwrap();
+    let doc = shown;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let out = Command::new("yanglint")
         .current_dir(&root)
@@ -65,5 +91,28 @@ async fn the_datastore_the_api_returns_is_valid_instance_data() {
     assert!(tenant["devices"]["device"][0]["status"].is_object(), "state is there to be checked: {tenant}");
     validate(&all, "data");
     validate(&datastore(&http, &nbi, "?content=config").await, "config");
+    let xml = datastore_xml(&http, &nbi, "").await;
+    assert!(xml.contains("<serial>SN-0001</serial>"), "{xml}");
+    validate_file("datastore.xml", xml.as_bytes(), "data", &xml);
+    let xml = datastore_xml(&http, &nbi, "?content=config").await;
+    validate_file("datastore.xml", xml.as_bytes(), "config", &xml);
+
+    // Errors in XML are ietf-restconf errors; XML bodies are still refused with 415.
+    let missing = format!("{nbi}sztp-server:tenants/tenant=default/devices/device=NOPE");
+    let resp = http.get(&missing).basic_auth(support::ROOT.0, Some(support::ROOT.1)).header("Accept", XML);
+    let resp = resp.send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let text = resp.text().await.unwrap();
+    assert!(text.starts_with("<errors xmlns=\"urn:ietf:params:xml:ns:yang:ietf-restconf\">"), "{text}");
+    sztp_testkit::yanglint::yanglint(sztp_testkit::yanglint::Schema::Errors, text.as_bytes(), true).unwrap();
+    let put = http
+        .put(&missing)
+        .basic_auth(support::ROOT.0, Some(support::ROOT.1))
+        .header("Content-Type", XML)
+        .body("<device xmlns=\"urn:sztp:params:xml:ns:yang:sztp-server\"><serial>NOPE</serial></device>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 415);
     demo.stop().await;
 }

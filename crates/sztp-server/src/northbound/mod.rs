@@ -25,6 +25,7 @@ mod rules;
 mod tenants;
 pub mod trust;
 pub mod vouchers;
+mod xml;
 pub mod yang_patch;
 
 use axum::Router;
@@ -38,7 +39,7 @@ use sztp_protocol::model::restconf_errors::{ErrorTag, ErrorType};
 use sztp_store::{StoreError, TenantId};
 
 use crate::audit::Principal;
-use crate::restconf::{ErrorReply, YANG_JSON, read_body};
+use crate::restconf::{ErrorReply, YANG_JSON, YANG_XML, read_body};
 use crate::state::AppState;
 use auth::Caller;
 use json::FieldError;
@@ -84,14 +85,19 @@ async fn data(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
+    let xml = crate::restconf::negotiate(&parts.headers, Encoding::Json) == Some(Encoding::Xml);
     let caller = match auth::authenticate(app.store(), &parts).await {
         Ok(c) => c,
+        Err(e) if xml => return xml::reply_in_xml(e.into_response()).await,
         Err(e) => return e.into_response(),
     };
     let mut response = match conditional_serve(&app, &caller, &parts, &raw, body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     };
+    if xml {
+        response = xml::reply_in_xml(response).await;
+    }
     response.extensions_mut().insert(Principal(caller.principal()));
     response
 }
@@ -106,12 +112,13 @@ async fn conditional_serve(
     body: axum::body::Body,
 ) -> Result<Response, ErrorReply> {
     let read = parts.method == Method::GET || parts.method == Method::HEAD;
-    // JSON only: say so with 406/415 rather than a parse error.
-    if crate::restconf::negotiate(&parts.headers, Encoding::Json) != Some(Encoding::Json) {
+    // Replies in JSON or XML (`data` writes XML from the JSON); bodies in JSON only: say so
+    // with 406/415 rather than a parse error.
+    if crate::restconf::negotiate(&parts.headers, Encoding::Json).is_none() {
         return Err(error(
             StatusCode::NOT_ACCEPTABLE,
             ErrorTag::InvalidValue,
-            format!("the northbound API answers in {YANG_JSON} only"),
+            format!("the northbound API answers in {YANG_JSON} or {YANG_XML}"),
         ));
     }
     let essence = parts
@@ -127,7 +134,7 @@ async fn conditional_serve(
         return Err(error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorTag::InvalidValue,
-            format!("the northbound API takes {YANG_JSON} bodies only"),
+            format!("the northbound API takes {YANG_JSON} bodies only (replies may be {YANG_XML})"),
         ));
     }
     if !read {
