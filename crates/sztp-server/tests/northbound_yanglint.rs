@@ -97,6 +97,23 @@ async fn the_datastore_the_api_returns_is_valid_instance_data() {
     let xml = datastore_xml(&http, &nbi, "?content=config").await;
     validate_file("datastore.xml", xml.as_bytes(), "config", &xml);
 
+    // A long list (written entry by entry) comes in XML too.
+    let devices = http
+        .get(format!("{nbi}sztp-server:tenants/tenant=default/devices?fields=device(serial)"))
+        .basic_auth(support::ROOT.0, Some(support::ROOT.1))
+        .header("Accept", XML)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        devices,
+        "<devices xmlns=\"urn:sztp:params:xml:ns:yang:sztp-server\"><device><serial>SN-0001</serial></device>\
+         <device><serial>SN-0002</serial></device></devices>"
+    );
+
     // Errors in XML are ietf-restconf errors; XML bodies are still refused with 415.
     let missing = format!("{nbi}sztp-server:tenants/tenant=default/devices/device=NOPE");
     let resp = http.get(&missing).basic_auth(support::ROOT.0, Some(support::ROOT.1)).header("Accept", XML);
