@@ -127,7 +127,7 @@ impl Store {
         self.inner.endpoint_version.subscribe()
     }
 
-    fn endpoints_changed(&self) {
+    pub(crate) fn endpoints_changed(&self) {
         self.inner.endpoint_version.send_modify(|v| *v = v.wrapping_add(1));
     }
 }

@@ -9,6 +9,7 @@ mod endpoints;
 mod journal;
 mod pki;
 mod responses;
+mod tenants;
 
 /// Cuts a string to at most `max` characters, for log columns fed by untrusted peers.
 pub(crate) fn clip(s: &str, max: usize) -> String {

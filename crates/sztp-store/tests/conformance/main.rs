@@ -8,6 +8,7 @@ mod devices;
 mod fixtures;
 mod logs;
 mod sqlite;
+mod tenants;
 
 use sztp_store::{OpenOptions, Store};
 
@@ -112,6 +113,7 @@ macro_rules! conformance {
                 logs::outbox_delivers_each_event_once,
                 logs::concurrent_reports_count_every_attempt,
                 logs::undo_journals_keep_their_records_in_order_until_closed,
+                tenants::deleting_a_tenant_removes_everything_it_owns,
             );
         }
     };
