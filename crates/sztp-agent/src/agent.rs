@@ -204,6 +204,7 @@ async fn servers(run: &mut Run<'_>) -> Result<Outcome, AgentError> {
         }
     }
     first.extend(run.config.servers.iter().cloned());
+    let nothing_configured = first.is_empty();
     let mut last = match try_servers(run, first).await {
         Ok(outcome) => return Ok(outcome),
         Err(e @ (AgentError::Disabled | AgentError::Redirects(_))) => return Err(e),
@@ -227,7 +228,11 @@ async fn servers(run: &mut Run<'_>) -> Result<Outcome, AgentError> {
             }
         }
         run.done("discovery", "ok", Some(format!("{} candidate(s)", found.len())))?;
-        if !found.is_empty() {
+        if found.is_empty() && nothing_configured {
+            // Not a configuration error: DHCP or DNS may announce a server later, and the
+            // daemon stops on configuration errors instead of retrying.
+            last = AgentError::Unreachable("no bootstrap server is configured or discovered".into());
+        } else if !found.is_empty() {
             last = match try_servers(run, found).await {
                 Ok(outcome) => return Ok(outcome),
                 Err(e) => e,

@@ -284,6 +284,18 @@ fn the_daemon_retries_and_stops_when_disabled() {
     assert_eq!(out.code, 1, "{out:?}");
     assert_eq!(limited.status()["attempts"], 2);
 
+    // Discovery only, and nothing announced yet: DHCP or DNS may answer later, so the daemon
+    // retries instead of ending as a configuration error (exit 2) after the first attempt.
+    let no_lease = limited.path().join("no-such-lease").display().to_string();
+    let discovering = Device::new(&server, "SN-0001")
+        .without("--bootstrap-url")
+        .with("--networkd-lease", &no_lease)
+        .with("--max-attempts", "2")
+        .with("--max-backoff", "1");
+    let out = discovering.agent("daemon", true);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(discovering.status()["attempts"], 2);
+
     let device = limited.with("--max-attempts", "0");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sztp-agent"))
         .arg("--state-dir")
