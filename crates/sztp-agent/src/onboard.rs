@@ -92,7 +92,7 @@ pub async fn onboard(
             Err((kind, e)) => {
                 let outcome = if matches!(e, AgentError::Disabled) { "aborted" } else { "failed" };
                 run.done("boot-image", outcome, Some(e.to_string()))?;
-                reporter.send(kind, Some(e.to_string()), None).await?;
+                report_failure(reporter, kind, &e).await;
                 return Err(e);
             }
         }
@@ -139,13 +139,21 @@ pub async fn onboard(
                     StepFailure::Failed(message) => (AgentError::Step { stage, message }, "failed"),
                 };
                 run.done(stage, outcome, Some(e.to_string()))?;
-                // The operator sees on the server why the device stopped, aborted or failed.
-                reporter.send(error, Some(e.to_string()), None).await?;
+                report_failure(reporter, error, &e).await;
                 return Err(e);
             }
         }
     }
     Ok(Onboarded::Complete)
+}
+
+/// Tells the server why a step stopped, aborted or failed, so the operator sees it there. The
+/// step's error is what the attempt ends with: a report that does not get through is logged,
+/// not returned (it would hide the reason, and turn an abort's exit 3 into exit 1).
+async fn report_failure(reporter: &Reporter<'_>, kind: ProgressType, e: &AgentError) {
+    if let Err(report) = reporter.send(kind, Some(e.to_string()), None).await {
+        tracing::warn!(error = %report, report = kind.as_str(), "the failure could not be reported");
+    }
 }
 
 /// Downloads, verifies and installs the image unless the device runs it; `Ok(true)`: installed.
