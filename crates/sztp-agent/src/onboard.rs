@@ -325,20 +325,43 @@ async fn read_all(pipe: Option<impl tokio::io::AsyncRead + Unpin>) -> Vec<u8> {
     bytes
 }
 
-/// SIGTERM to the group, SIGKILL after a grace if the command has not exited.
+/// SIGTERM to the group, SIGKILL after a grace to whatever in it has not exited. The grace is
+/// for every process of the group: the shell dies at once on SIGTERM, while the command it runs
+/// (an install writing flash) may need the time to stop cleanly.
 async fn stop_group(group: Option<Pid>, child: &mut tokio::process::Child) {
     let Some(group) = group else { return };
     let _ = killpg(group, Signal::SIGTERM);
-    if tokio::time::timeout(STOP_GRACE, child.wait()).await.is_err() {
-        let _ = killpg(group, Signal::SIGKILL);
-        let _ = child.wait().await;
-    } else {
-        // The shell is gone; anything it started in the group goes too.
-        let _ = killpg(group, Signal::SIGKILL);
+    let deadline = tokio::time::Instant::now() + STOP_GRACE;
+    // The shell is reaped first, so that only processes still running keep the group alive.
+    let _ = tokio::time::timeout_at(deadline, child.wait()).await;
+    while tokio::time::Instant::now() < deadline && killpg(group, None).is_ok() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = killpg(group, Signal::SIGKILL);
+    let _ = child.wait().await;
 }
 
 /// Where the agent writes downloaded and received files.
 pub fn work_dir(state: &Path) -> PathBuf {
     state.join("work")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shell dies at once on SIGTERM; the command it started still gets the grace to stop
+    /// (here: a TERM handler that takes 0.3 s) before SIGKILL.
+    #[tokio::test]
+    async fn a_stopped_commands_children_get_the_grace_before_sigkill() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let switch = StateDir::open(&dir.path().join("state")).unwrap_or_else(|e| panic!("{e}"));
+        let (script, marker) = (dir.path().join("child.sh"), dir.path().join("stopped-cleanly"));
+        let child = "trap 'sleep 0.3; echo > \"$1\"; exit 0' TERM\nwhile :; do sleep 0.05; done\n";
+        std::fs::write(&script, child).unwrap_or_else(|e| panic!("{e}"));
+        let cmd = format!("/bin/sh {} {} & wait", shell_quote(&script), shell_quote(&marker));
+        let result = command(&cmd, &[], Duration::from_millis(500), &switch).await;
+        assert!(matches!(&result, Err(StepFailure::Failed(m)) if m.contains("did not finish")), "{result:?}");
+        assert!(marker.exists(), "SIGKILL cut the child's TERM handler short");
+    }
 }
