@@ -145,10 +145,13 @@ impl Run<'_> {
         self.state.save(&self.status)
     }
 
-    /// A file in the work directory.
+    /// A file in the work directory, which only the agent's user may enter: the configuration
+    /// and scripts written there may hold secrets (and may have come encrypted to the IDevID).
     pub fn work_file(&self, name: &str) -> PathBuf {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
         let dir = self.state.path().join("work");
-        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir);
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
         dir.join(name)
     }
 }

@@ -30,6 +30,9 @@ async fn signed_onboarding_installs_the_image_reboots_and_completes() {
     assert_eq!(second.code, 0, "{second:?}");
     let config = device.file("applied-merge").expect("configuration applied with merge");
     assert!(String::from_utf8_lossy(&config).contains("hostname demo-device"));
+    // The configuration and scripts the agent keeps may hold secrets: only its user may read them.
+    let work = std::fs::metadata(device.path().join("state/work")).unwrap();
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&work.permissions()) & 0o777, 0o700);
     let status = device.status();
     assert_eq!(status["outcome"], "completed");
     let got = stages(&status);
