@@ -276,10 +276,29 @@ async fn serve(
                     }
                     tenants::create(app, method.clone(), key, input.unwrap_or(Value::Null)).await
                 }
+                Method::DELETE => {
+                    let Some(name) = key else {
+                        return Err(error(
+                            StatusCode::METHOD_NOT_ALLOWED,
+                            ErrorTag::OperationNotSupported,
+                            "tenants are deleted one by one (DELETE on tenant={name})",
+                        ));
+                    };
+                    // Out of scope reads as absent; in scope but restricted is forbidden.
+                    tenant_by_name(app, caller, name, true).await?;
+                    if !caller.is_unrestricted() {
+                        return Err(error(
+                            StatusCode::FORBIDDEN,
+                            ErrorTag::AccessDenied,
+                            "only unrestricted administrators delete tenants",
+                        ));
+                    }
+                    tenants::delete(app, name).await
+                }
                 _ => Err(error(
                     StatusCode::METHOD_NOT_ALLOWED,
                     ErrorTag::OperationNotSupported,
-                    "tenants are read and created here (deleting a tenant is not supported yet)",
+                    "tenants support GET, POST, PUT and DELETE",
                 )),
             }
         }

@@ -1,17 +1,21 @@
-//! `tenants`: POST (or PUT on `tenant=…`) creates a tenant; GET of `tenants` and `tenants/tenant=…`: the whole configuration (and state) of the tenants
-//! the caller sees, composed from the per-container resources. The logs are not inlined (they
-//! are paginated on their own paths).
+//! `tenants`: POST (or PUT on `tenant=…`) creates a tenant; DELETE on `tenant=…` deletes one and
+//! everything it owns; GET of `tenants` and `tenants/tenant=…`: the whole configuration (and
+//! state) of the tenants the caller sees, composed from the per-container resources. The logs
+//! are not inlined (they are paginated on their own paths).
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use sztp_protocol::model::restconf_errors::ErrorTag;
+use sztp_store::{StoreError, TenantId};
+use tracing::info;
 
 use super::auth::Caller;
 use super::json::Fields;
 use super::json::rfc3339;
 use super::{MODULE, body_bytes, created_or_replaced, entry, error, field_error, path, reply, serve, store_error};
+use crate::audit::TenantDeleted;
 use crate::restconf::ErrorReply;
 use crate::state::AppState;
 
@@ -110,4 +114,31 @@ pub(super) async fn create(
             Ok(created_or_replaced(true, &format!("{MODULE}:tenants/tenant={}", path::encode(&name))))
         }
     }
+}
+
+/// Deletes tenant `name` and everything it owns (one store transaction); the caller is an
+/// unrestricted system-wide administrator. Refused (409 `in-use`) for the default tenant and
+/// while administrators are scoped to the tenant.
+pub(super) async fn delete(app: &AppState, name: &str) -> Result<Response, ErrorReply> {
+    let missing = || error(StatusCode::NOT_FOUND, ErrorTag::InvalidValue, format!("no tenant \"{name}\""));
+    let tenant = app.store().tenant_by_name(name).await.map_err(store_error)?.ok_or_else(missing)?;
+    if tenant.id == TenantId::DEFAULT {
+        return Err(error(
+            StatusCode::CONFLICT,
+            ErrorTag::InUse,
+            format!(
+                "tenant \"{name}\" is the default tenant and cannot be deleted: the server puts its first endpoint \
+                 in it and falls back to it"
+            ),
+        ));
+    }
+    app.store().delete_tenant(tenant.id).await.map_err(|e| match e {
+        StoreError::Invalid(m) => error(StatusCode::CONFLICT, ErrorTag::InUse, m),
+        StoreError::NotFound { .. } => missing(),
+        other => store_error(other),
+    })?;
+    info!(tenant = %name, id = %tenant.id, "tenant deleted with everything it owned");
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.extensions_mut().insert(TenantDeleted(tenant.id));
+    Ok(response)
 }
