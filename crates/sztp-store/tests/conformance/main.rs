@@ -114,6 +114,7 @@ macro_rules! conformance {
                 logs::concurrent_reports_count_every_attempt,
                 logs::undo_journals_keep_their_records_in_order_until_closed,
                 tenants::deleting_a_tenant_removes_everything_it_owns,
+                tenants::writes_racing_a_tenant_deletion_leave_nothing_behind,
             );
         }
     };

@@ -159,3 +159,37 @@ pub(crate) async fn deleting_a_tenant_removes_everything_it_owns(store: &Store) 
     store.delete_tenant(again.id).await.unwrap();
     assert_eq!(store.list_tenants().await.unwrap().len(), 1);
 }
+
+pub(crate) async fn writes_racing_a_tenant_deletion_leave_nothing_behind(store: &Store) {
+    let acme = store.create_tenant("acme").await.unwrap().id;
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                for i in 0..25 {
+                    let key = StoredKey {
+                        name: format!("k-{w}-{i}"),
+                        algorithm: "p256".into(),
+                        public_key_der: vec![1],
+                        sealed_private_key: vec![2],
+                        created_at: at(i),
+                    };
+                    outcomes.push(store.put_key(acme, &key).await);
+                }
+                outcomes
+            })
+        })
+        .collect();
+    store.delete_tenant(acme).await.unwrap();
+    for writer in writers {
+        for outcome in writer.await.unwrap() {
+            assert!(
+                matches!(&outcome, Ok(()) | Err(StoreError::NotFound { kind: "tenant", .. })),
+                "a write racing the deletion: {outcome:?}"
+            );
+        }
+    }
+    assert!(store.list_keys(acme).await.unwrap().is_empty(), "a key outlived its tenant");
+    assert_eq!(store.get_tenant(acme).await.unwrap(), None);
+}
