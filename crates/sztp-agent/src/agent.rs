@@ -83,7 +83,7 @@ pub enum NonceMode {
     Off,
     /// A fresh nonce per request; the voucher echoes it or has none (a lifetime voucher).
     Request,
-    /// A fresh nonce per request, which the voucher must echo.
+    /// A fresh nonce per request, which the voucher must echo; times are then not checked.
     Require,
 }
 
@@ -186,7 +186,7 @@ pub async fn run_once(config: &AgentConfig) -> Result<Outcome, AgentError> {
         Ok(Outcome::Rebooting) => run.status.outcome = Some("rebooting".into()),
         Err(e) => {
             run.status.outcome = Some("failed".into());
-            run.status.last_error = Some(format!("{}: {e}", e.class()));
+            run.status.last_error = Some(e.with_class());
         }
     }
     run.state.save(&run.status)?;
@@ -287,8 +287,8 @@ async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentE
     }
     let (os_name, os_version) = run.current_os();
     let mut client = ServerClient::new(&config.identity, &server.url, &server.anchors, config.timeout)?;
-    let nonce = fresh_nonce(config.nonce)?;
-    let request = |trusted: bool| GetBootstrappingDataInput {
+    let mut nonce = fresh_nonce(config.nonce)?;
+    let request = |trusted: bool, nonce: &Option<Nonce>| GetBootstrappingDataInput {
         signed_data_preferred: !trusted,
         hw_model: Some(config.identity.hw_model.clone()),
         os_name: Some(os_name.clone()),
@@ -297,7 +297,7 @@ async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentE
         ..GetBootstrappingDataInput::default()
     };
     let mut output = match client.discover_root().await {
-        Ok(()) => client.get_bootstrapping_data(&request(client.trusted)).await,
+        Ok(()) => client.get_bootstrapping_data(&request(client.trusted, &nonce)).await,
         Err(e) => Err(e),
     };
     if let Err(AgentError::Unreachable(reason)) = &output
@@ -306,8 +306,9 @@ async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentE
     {
         tracing::info!(server = %server.url, %reason, "server not authenticated; going on provisionally");
         client = ServerClient::new(&config.identity, &server.url, &[], config.timeout)?;
+        nonce = fresh_nonce(config.nonce)?; // a nonce goes out once
         output = match client.discover_root().await {
-            Ok(()) => client.get_bootstrapping_data(&request(false)).await,
+            Ok(()) => client.get_bootstrapping_data(&request(false, &nonce)).await,
             Err(e) => Err(e),
         };
     }
@@ -339,7 +340,7 @@ async fn attempt(run: &mut Run<'_>, server: &ServerEntry) -> Result<Next, AgentE
     run.status.trust = Some(format!("{trust}; {data}"));
     run.done("verification", "ok", Some(data.into()))?;
 
-    act(run, accepted.info, &client, output.reporting_level).await
+    act(run, accepted.info, accepted.trusted, &client, output.reporting_level).await
 }
 
 /// A fresh random nonce (16 octets, the RPC's minimum) unless nonces are off.
@@ -356,6 +357,7 @@ fn fresh_nonce(mode: NonceMode) -> Result<Option<Nonce>, AgentError> {
 async fn act(
     run: &mut Run<'_>,
     info: ConveyedInformation,
+    trusted_info: bool,
     client: &ServerClient,
     reporting_level: Option<ReportingLevel>,
 ) -> Result<Next, AgentError> {
@@ -369,7 +371,10 @@ async fn act(
                     Some(p) => format!("https://{host}:{p}"),
                     None => format!("https://{host}"),
                 };
+                // Anchors from untrusted (unsigned, untrusted-source) redirect information are
+                // discarded: the next server is then used provisionally (RFC 8572 §5.5).
                 let anchors = match &s.trust_anchor {
+                    Some(_) if !trusted_info => Vec::new(),
                     Some(cms) => {
                         parse_certs_only(cms)
                             .map_err(|e| AgentError::Server(format!("redirect trust anchor for {url}: {e}")))?
@@ -406,6 +411,14 @@ async fn from_storage(
 ) -> Result<Next, AgentError> {
     let config = run.config;
     run.stage("verification");
+    if config.nonce == NonceMode::Require {
+        // Files cannot echo a nonce sent now: with a nonce required, they could be a replay.
+        let e =
+            AgentError::Trust(format!("{}: --nonce require, and stored files cannot echo a fresh nonce", entry.source));
+        run.status.trust = Some(format!("{}; refused", entry.source));
+        run.done("verification", "failed", Some(e.to_string()))?;
+        return Err(e);
+    }
     let output = sztp_protocol::model::bootstrap_rpc::GetBootstrappingDataOutput {
         reporting_level: None,
         conveyed_information: artifacts.conveyed_information.clone(),
@@ -424,7 +437,7 @@ async fn from_storage(
     run.status.trust = Some("removable storage; signed data verified (RFC 8572 §5.4)".into());
     run.done("verification", "ok", Some("signed data verified".into()))?;
     let downloads = ServerClient::new(&config.identity, "https://removable-storage.invalid", &[], config.timeout)?;
-    act(run, accepted.info, &downloads, None).await
+    act(run, accepted.info, accepted.trusted, &downloads, None).await
 }
 
 /// bootstrap-complete with the SSH host keys and the device's trust anchor chain (degenerate

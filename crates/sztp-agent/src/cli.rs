@@ -103,8 +103,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_untrusted: bool,
     /// Nonce in get-bootstrapping-data (RFC 8572 §7.3, RFC 8366): `off`; `request` (a fresh
-    /// random one each time; a voucher may echo it or carry none); `require` (the voucher must
-    /// echo it: for devices without a trustworthy clock). A voucher with another nonce is refused.
+    /// random one each request; a voucher may echo it or carry none); `require` (the voucher
+    /// must echo it, and times are not checked: for devices without a trustworthy clock; signed
+    /// files from storage are refused). A voucher with another nonce is always refused.
     #[arg(long, value_enum, default_value_t = NonceMode::Off)]
     pub nonce: NonceMode,
     /// Installs a boot image; gets $SZTP_IMAGE, $SZTP_OS_NAME, $SZTP_OS_VERSION.
@@ -230,7 +231,7 @@ pub async fn main(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run(args) => {
             let result = match args.config(cli.state_dir) {
-                Ok(config) => run_once(&config).await,
+                Ok(config) => stoppable(&config, run_once(&config)).await,
                 Err(e) => Err(e),
             };
             report(&result);
@@ -238,7 +239,10 @@ pub async fn main(cli: Cli) -> ExitCode {
         }
         Command::Daemon(args) => {
             let result = match args.config(cli.state_dir) {
-                Ok(config) => daemon(&config, args.max_attempts, Duration::from_secs(args.max_backoff.max(1))).await,
+                Ok(config) => {
+                    let backoff = Duration::from_secs(args.max_backoff.max(1));
+                    stoppable(&config, daemon(&config, args.max_attempts, backoff)).await
+                }
                 Err(e) => Err(e),
             };
             report(&result);
@@ -286,6 +290,34 @@ pub async fn main(cli: Cli) -> ExitCode {
     }
 }
 
+/// Runs `work` (an attempt, or the daemon) until it ends or SIGINT/SIGTERM comes. Then it gets
+/// the time a running step needs to stop its process group; after that it is dropped, and the
+/// status says the attempt was interrupted rather than "running".
+async fn stoppable(
+    config: &AgentConfig,
+    work: impl std::future::Future<Output = Result<Outcome, AgentError>>,
+) -> Result<Outcome, AgentError> {
+    if let Err(e) = crate::shutdown::listen() {
+        tracing::warn!(error = %e, "SIGINT/SIGTERM not handled");
+    }
+    let mut work = std::pin::pin!(work);
+    tokio::select! {
+        result = &mut work => return result,
+        () = crate::shutdown::until_requested() => {}
+    }
+    if let Ok(result) = tokio::time::timeout(Duration::from_secs(5), &mut work).await {
+        return result;
+    }
+    let state = StateDir::open(&config.state_dir)?;
+    let mut status = state.load()?;
+    if status.outcome.as_deref() == Some("running") {
+        status.outcome = Some("failed".into());
+        status.last_error = Some(AgentError::Interrupted.with_class());
+        state.save(&status)?;
+    }
+    Err(AgentError::Interrupted)
+}
+
 /// Attempts until done, with exponential back-off (1 s doubling up to `max_backoff`), checking
 /// the disable switch while it waits.
 async fn daemon(config: &AgentConfig, max_attempts: u32, max_backoff: Duration) -> Result<Outcome, AgentError> {
@@ -295,7 +327,7 @@ async fn daemon(config: &AgentConfig, max_attempts: u32, max_backoff: Duration) 
         attempts += 1;
         match run_once(config).await {
             Ok(outcome) => return Ok(outcome),
-            Err(e @ (AgentError::Disabled | AgentError::Config(_))) => return Err(e),
+            Err(e @ (AgentError::Disabled | AgentError::Config(_) | AgentError::Interrupted)) => return Err(e),
             Err(e) if max_attempts != 0 && attempts >= max_attempts => return Err(e),
             Err(e) => tracing::info!(error = %e, wait_s = wait.as_secs(), "attempt failed; retrying"),
         }
@@ -304,6 +336,9 @@ async fn daemon(config: &AgentConfig, max_attempts: u32, max_backoff: Duration) 
         while tokio::time::Instant::now() < deadline {
             if state.disabled() {
                 return Err(AgentError::Disabled);
+            }
+            if crate::shutdown::requested() {
+                return Err(AgentError::Interrupted);
             }
             tokio::time::sleep(Duration::from_millis(200).min(wait)).await;
         }

@@ -1,6 +1,6 @@
 //! From a get-bootstrapping-data output to conveyed information the device may act on:
-//! decryption with the IDevID key, then RFC 8572 §5.4 for signed data, or unsigned data only
-//! from a trusted server.
+//! decryption with the IDevID key, then RFC 8572 §5.4 for signed data; unsigned onboarding
+//! information only from a trusted server, unsigned redirect information from any (§5.3).
 
 use sztp_protocol::cms::content_type::{ContentType, outer_content_type};
 use sztp_protocol::cms::enveloped_data::{decrypt, signed_data_content_info};
@@ -19,9 +19,11 @@ use crate::identity::Identity;
 pub struct Accepted {
     /// The information.
     pub info: ConveyedInformation,
-    /// Whether it was signed by the owner (and verified), as opposed to unsigned from a
-    /// trusted server.
+    /// Whether it was signed by the owner (and verified), as opposed to unsigned.
     pub signed: bool,
+    /// Whether it is trusted: signed, or from a trusted server. Untrusted is only ever unsigned
+    /// redirect information, whose trust anchors must be discarded (RFC 8572 §5.5).
+    pub trusted: bool,
 }
 
 /// Opens one artifact: EnvelopedData is decrypted with the IDevID key.
@@ -76,21 +78,21 @@ pub fn accept_with(
             if let Some(check) = nonce {
                 device.expected_nonce = Some(check.sent.to_vec());
                 device.accept_nonceless_voucher = !check.required;
+                // A required nonce is for devices whose clock cannot be trusted (RFC 8366): the
+                // echoed nonce proves the voucher fresh, and times are not checked.
+                if check.required {
+                    device.now = None;
+                }
             }
             let artifacts =
                 SignedArtifacts { conveyed_information: &ci, owner_certificate: &oc, ownership_voucher: &ov };
             let verified = verify_signed_data(&artifacts, &device).map_err(|e| AgentError::Trust(e.to_string()))?;
             (verified.payload, verified.content_type, true)
         }
-        (None, None) if server_trusted => {
+        (None, None) => {
             let (content_type, payload) =
                 verify_unsigned_conveyed_information(&ci).map_err(|e| AgentError::Trust(e.to_string()))?;
             (payload, content_type, false)
-        }
-        (None, None) => {
-            return Err(AgentError::Trust(
-                "unsigned conveyed information from a server that is not trusted (RFC 8572 §5.5)".into(),
-            ));
         }
         _ => {
             return Err(AgentError::Server(
@@ -101,5 +103,11 @@ pub fn accept_with(
     let encoding = if content_type == ContentType::ConveyedInfoXml { Encoding::Xml } else { Encoding::Json };
     let info = ConveyedInformation::decode(encoding, &payload)
         .map_err(|e| AgentError::Server(format!("conveyed information does not decode: {e}")))?;
-    Ok(Accepted { info, signed })
+    let trusted = signed || server_trusted;
+    if !trusted && !matches!(info, ConveyedInformation::Redirect(_)) {
+        return Err(AgentError::Trust(
+            "unsigned onboarding information from a source that is not trusted (RFC 8572 §5.3)".into(),
+        ));
+    }
+    Ok(Accepted { info, signed, trusted })
 }

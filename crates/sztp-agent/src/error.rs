@@ -35,9 +35,18 @@ pub enum AgentError {
     /// The state directory could not be written.
     #[error("state: {0}")]
     State(String),
+    /// SIGINT or SIGTERM stopped the attempt.
+    #[error("interrupted: the agent received a termination signal")]
+    Interrupted,
 }
 
 impl AgentError {
+    /// The message led by its class ("trust: …"), without saying the class twice.
+    pub fn with_class(&self) -> String {
+        let text = self.to_string();
+        if text.starts_with(&format!("{}:", self.class())) { text } else { format!("{}: {text}", self.class()) }
+    }
+
     /// A short class name for summaries ("trust", "image", …).
     pub fn class(&self) -> &'static str {
         match self {
@@ -50,6 +59,7 @@ impl AgentError {
             AgentError::Redirects(_) => "redirects",
             AgentError::Disabled => "disabled",
             AgentError::State(_) => "state",
+            AgentError::Interrupted => "interrupted",
         }
     }
 }

@@ -9,5 +9,6 @@ pub mod discovery;
 pub mod error;
 pub mod identity;
 pub mod onboard;
+pub mod shutdown;
 pub mod simulate;
 pub mod state;

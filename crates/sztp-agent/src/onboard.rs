@@ -90,7 +90,8 @@ pub async fn onboard(
                 reporter.send(ProgressType::BootImageComplete, None, None).await?;
             }
             Err((kind, e)) => {
-                let outcome = if matches!(e, AgentError::Disabled) { "aborted" } else { "failed" };
+                let outcome =
+                    if matches!(e, AgentError::Disabled | AgentError::Interrupted) { "aborted" } else { "failed" };
                 run.done("boot-image", outcome, Some(e.to_string()))?;
                 report_failure(reporter, kind, &e).await;
                 return Err(e);
@@ -136,6 +137,7 @@ pub async fn onboard(
             Err(failure) => {
                 let (e, outcome) = match failure {
                     StepFailure::Disabled => (AgentError::Disabled, "aborted"),
+                    StepFailure::Interrupted => (AgentError::Interrupted, "aborted"),
                     StepFailure::Failed(message) => (AgentError::Step { stage, message }, "failed"),
                 };
                 run.done(stage, outcome, Some(e.to_string()))?;
@@ -184,6 +186,7 @@ async fn boot_image(
     let bytes = tokio::select! {
         bytes = download(client, &image.download_uri) => bytes,
         () = switch.until_disabled() => return Err(err(AgentError::Disabled)),
+        () = crate::shutdown::until_requested() => return Err(err(AgentError::Interrupted)),
     };
     let bytes = match bytes {
         Ok(bytes) => bytes,
@@ -210,6 +213,7 @@ async fn boot_image(
     ];
     command(&install, &env, run.config.step_timeout, &run.switch()).await.map_err(|f| match f {
         StepFailure::Disabled => err(AgentError::Disabled),
+        StepFailure::Interrupted => err(AgentError::Interrupted),
         StepFailure::Failed(m) => err(AgentError::Image(format!("install: {m}"))),
     })?;
     run.installed(name, version).map_err(err)?;
@@ -258,6 +262,8 @@ fn shell_quote(path: &Path) -> String {
 enum StepFailure {
     /// Bootstrapping was disabled while it ran; it was stopped.
     Disabled,
+    /// The agent got SIGINT or SIGTERM while it ran; it was stopped.
+    Interrupted,
     /// It failed, timed out, or could not start.
     Failed(String),
 }
@@ -295,6 +301,7 @@ async fn command(
             Err(StepFailure::Failed(format!("\"{cmd}\" did not finish within {} s; stopped", timeout.as_secs())))
         }
         () = switch.until_disabled() => Err(StepFailure::Disabled),
+        () = crate::shutdown::until_requested() => Err(StepFailure::Interrupted),
     };
     let status = match ended {
         Ok(status) => status,
@@ -313,6 +320,8 @@ async fn command(
     if status.success() {
         Ok(last_line(stdout).await)
     } else {
+        // What a failed command left running must not overlap the next attempt.
+        stop_group(group, &mut child).await;
         Err(StepFailure::Failed(format!("\"{cmd}\" exited with {status}: {}", last_line(stderr).await)))
     }
 }

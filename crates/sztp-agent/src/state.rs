@@ -21,7 +21,7 @@ pub struct Stage {
     /// When it ended, if it has.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub ended_at: Option<OffsetDateTime>,
-    /// "ok", "failed", "skipped" or "running".
+    /// "ok", "failed", "skipped", "aborted" (disabled or interrupted) or "running".
     pub outcome: String,
     /// Detail: the error, or what was done.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -121,10 +121,18 @@ async fn disable_stops_attempts_until_enabled() {
     assert_eq!(device.run().code, 0);
 }
 
-/// `disable` aborts a running attempt: the step's whole process group is stopped, the stage is
-/// "aborted", the server hears why, and the agent exits 3.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn disable_aborts_a_running_step_and_stops_its_processes() {
+/// How a test stops an agent in the middle of a step.
+enum Stop {
+    /// `sztp-agent disable`.
+    Disable,
+    /// SIGTERM to the agent (a service stop).
+    Terminate,
+}
+
+/// `disable` or SIGTERM aborts a running attempt: the step's whole process group is stopped
+/// (it is in its own group, so nothing else would reach it), the stage is "aborted", the server
+/// hears why, and the agent exits 3 (disabled) or 1 (interrupted).
+async fn stop_during_a_step(stop: Stop) {
     let server = Server::start(1);
     let base = Device::new(&server, "SN-0001").trusting(&server).with("--os-version", "1.0");
     let out = base.path().display().to_string();
@@ -148,7 +156,17 @@ async fn disable_aborts_a_running_step_and_stops_its_processes() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let child: u32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
-    assert_eq!(device.agent("disable", false).code, 0);
+    let (expected_code, reason) = match stop {
+        Stop::Disable => {
+            assert_eq!(device.agent("disable", false).code, 0);
+            (3, "disabled")
+        }
+        Stop::Terminate => {
+            let pid = nix::unistd::Pid::from_raw(i32::try_from(agent.id()).unwrap());
+            nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+            (1, "interrupted")
+        }
+    };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let code = loop {
         if let Some(status) = agent.try_wait().unwrap() {
@@ -157,16 +175,26 @@ async fn disable_aborts_a_running_step_and_stops_its_processes() {
         assert!(std::time::Instant::now() < deadline, "the agent did not abort");
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
-    assert_eq!(code, Some(3));
+    assert_eq!(code, Some(expected_code));
     // The command's child is gone (or a zombie waiting for init), not still running.
     let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
     let state = stat.rsplit(')').next().unwrap_or_default().split_whitespace().next().unwrap_or("gone");
     assert!(matches!(state, "gone" | "Z" | "X"), "the apply command's child still runs: {stat}");
     let status = device.status();
     assert_eq!(stages(&status).last().map(|(n, o)| (n.as_str(), o.as_str())), Some(("config", "aborted")));
-    assert!(status["last_error"].as_str().unwrap().contains("disabled"), "{status:#}");
+    assert!(status["last_error"].as_str().unwrap().starts_with(reason), "{status:#}");
     let on_server = server.device_status("SN-0001").await;
     assert_eq!(on_server["stage"], "config-error", "{on_server}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disable_aborts_a_running_step_and_stops_its_processes() {
+    stop_during_a_step(Stop::Disable).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_a_running_step_and_its_processes() {
+    stop_during_a_step(Stop::Terminate).await;
 }
 
 /// RFC 8572 Appendix B: a device with no trust anchor for the server asks provisionally, gets a
@@ -198,6 +226,39 @@ async fn an_untrusted_start_is_redirected_with_a_trust_anchor_to_a_trusted_onboa
     assert!(status["source"].as_str().unwrap().contains("redirect"), "{status:#}");
     let on_server = nbi.get("devices/device=SN-0001").await;
     assert_eq!(on_server["sztp-server:device"][0]["status"]["stage"], "bootstrap-complete", "{on_server}");
+}
+
+/// Unsigned redirect information from an untrusted server is followed (RFC 8572 §5.3), but its
+/// trust anchors are discarded (§5.5): the next server is provisional too. Here every answer is
+/// that redirect, so the device stops at the redirect limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_redirects_from_an_untrusted_server_are_followed_without_their_anchors() {
+    let server = Server::start(1);
+    let nbi = e2e_support::Nbi::new(&server).await;
+    let pem = std::fs::read(server.demo().join("trust/server-ca.pem")).unwrap();
+    let der = sztp_protocol::x509::load_certificates(&pem).unwrap()[0].der().to_vec();
+    let anchor = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
+    let redirect = json!({"sztp-server:response": [{"name": "redirect-back", "redirect": {"server": [
+        {"address": "127.0.0.1", "port": server.sbi, "trust-anchor": [anchor]}]}}]});
+    nbi.send(reqwest::Method::POST, "responses", redirect).await;
+    let unsigned = json!({"sztp-server:device-type": [{"name": "demo-device", "signing": "unsigned",
+        "match-rule": [{"name": "all", "response": "redirect-back"}]}]});
+    nbi.send(reqwest::Method::PATCH, "device-types/device-type=demo-device", unsigned).await;
+
+    let device = Device::new(&server, "SN-0001").with("--os-version", "1.0");
+    let run = device.run();
+    assert_eq!(run.code, 1, "{run:?}");
+    let status = device.status();
+    assert!(status["last_error"].as_str().unwrap().starts_with("redirects"), "{status:#}");
+    let requests: Vec<String> = status["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "bootstrap-request")
+        .map(|s| s["detail"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(requests.len(), 11, "the first request and ten redirects: {status:#}");
+    assert!(requests.iter().all(|d| d.contains("untrusted (provisional)")), "an anchor was used: {requests:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -253,6 +314,13 @@ async fn signed_artifacts_on_removable_storage_bootstrap_without_a_server() {
     // No bootstrap URL at all: only the stick.
     let offline =
         device.without("--bootstrap-url").with("--storage", &stick.display().to_string()).with("--os-version", "1.0");
+    // Files cannot echo a fresh nonce: a device that requires one refuses them.
+    let strict = offline.with("--nonce", "require");
+    assert_eq!(strict.run().code, 1);
+    let refused = strict.status();
+    assert!(refused["last_error"].as_str().unwrap().contains("cannot echo a fresh nonce"), "{refused:#}");
+    std::fs::remove_dir_all(strict.path().join("state")).unwrap();
+    let offline = strict.with("--nonce", "off");
     let run = offline.run();
     assert_eq!(run.code, 0, "{run:?}");
     let status = offline.status();

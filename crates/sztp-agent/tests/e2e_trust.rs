@@ -136,9 +136,24 @@ async fn voucher_nonces_are_checked_against_the_nonce_sent() {
     // The quickstart's vouchers carry no nonce.
     let error = refused(&server, &[("--nonce", "require")]);
     assert!(error.contains("expected a nonce"), "{error}");
-    let device = Device::new(&server, "SN-0001").trusting(&server).with("--os-version", "1.0");
-    let run = device.with("--nonce", "request").run();
+    // The nonce really goes out: a rule on "nonce present" picks a response of its own.
+    let mut seen = nbi.get("responses/response=demo-onboarding").await["sztp-server:response"][0].clone();
+    seen["name"] = json!("nonce-seen");
+    seen["onboarding"]["configuration"] = json!("hostname nonce-seen\n");
+    nbi.send(M::POST, "responses", json!({"sztp-server:response": [seen]})).await;
+    let rules = json!({"sztp-server:device-type": [{"name": "demo-device", "match-rule": [
+        {"name": "nonce", "condition": [{"id": 1, "field": "nonce", "op": "present"}], "response": "nonce-seen"},
+        {"name": "other", "response": "demo-onboarding"}]}]});
+    nbi.send(M::PATCH, "device-types/device-type=demo-device", rules).await;
+    let device =
+        Device::new(&server, "SN-0001").trusting(&server).with("--os-version", "1.0").with("--nonce", "request");
+    let run = device.run();
     assert_eq!(run.code, 0, "a lifetime voucher is fine when the nonce is only requested: {run:?}");
+    let applied = String::from_utf8(device.file("applied-merge").unwrap()).unwrap();
+    assert!(applied.contains("hostname nonce-seen"), "the server saw no nonce: {applied}");
+    let without = Device::new(&server, "SN-0001").trusting(&server).with("--os-version", "1.0");
+    assert_eq!(without.run().code, 0);
+    assert!(String::from_utf8(without.file("applied-merge").unwrap()).unwrap().contains("hostname demo-device"));
 
     // A nonceful voucher (RFC 8366: no expiry) from an earlier exchange: its nonce is not this request's.
     let anchor = own_voucher(&server, &nbi, |v| {
