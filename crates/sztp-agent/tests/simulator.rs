@@ -174,6 +174,13 @@ fn bad_minting_arguments_exit_2_with_the_reason() {
     assert!(err.contains("--masa-cert and --masa-key go together"), "{err}");
     let err = run(&[p("--credentials"), dir.path(), p("--register"), nbi]);
     assert!(err.contains("--register is for minted devices"), "{err}");
+    let minting = [p("--manufacturer-ca"), &cert, p("--manufacturer-key"), &key, p("--register"), nbi];
+    let err = run(&[&minting[..], &[p("--serial-prefix"), p("SN,O=Evil")]].concat());
+    assert!(err.contains("--serial-prefix"), "{err}");
+    let err = run(&[&minting[..], &[p("--tenant"), p("a/b")]].concat());
+    assert!(err.contains("--tenant"), "{err}");
+    let err = run(&[&minting[..], &[p("--admin-password"), p("secret")]].concat());
+    assert!(err.contains("--admin-password needs --admin-user"), "{err}");
     // Nothing listens there: the registration step says where it failed.
     let err = run(&[p("--manufacturer-ca"), &cert, p("--manufacturer-key"), &key, p("--register"), nbi]);
     assert!(err.contains("registration refused: GET device-types"), "{err}");

@@ -150,6 +150,17 @@ impl SimArgs {
                     (None, None) => None,
                     _ => return bad("--masa-cert and --masa-key go together"),
                 };
+                // Both end up in certificate subjects and URLs: keep them to plain name characters.
+                let plain = |v: &str| v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+                if !plain(&self.serial_prefix) {
+                    return bad("--serial-prefix: letters, digits, '-', '_' and '.' only");
+                }
+                if self.tenant.is_empty() || !plain(&self.tenant) {
+                    return bad("--tenant: letters, digits, '-', '_' and '.' only");
+                }
+                if self.admin_password.is_some() && self.admin_user.is_none() {
+                    return bad("--admin-password needs --admin-user");
+                }
                 let manufacturer = mint::Manufacturer::from_files(ca, key)?;
                 let root = manufacturer.root()?;
                 let registrar = Registrar {
