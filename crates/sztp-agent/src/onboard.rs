@@ -238,7 +238,16 @@ async fn download(client: &ServerClient, uris: &[String]) -> Result<Vec<u8>, Vec
 async fn script(run: &mut Run<'_>, stage: &str, content: &[u8]) -> Result<Option<String>, StepFailure> {
     let path = run.work_file(&format!("{stage}.sh"));
     std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
-    let cmd = format!("/bin/sh {}", shell_quote(&path));
+    // RFC 8572 leaves a script's form to the device: one with an interpreter line (#!) or an
+    // ELF binary runs as itself; anything else is a shell script.
+    let cmd = if content.starts_with(b"#!") || content.starts_with(b"\x7fELF") {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        shell_quote(&path)
+    } else {
+        format!("/bin/sh {}", shell_quote(&path))
+    };
     command(&cmd, &[], run.config.step_timeout, &run.switch()).await.map(Some)
 }
 
@@ -293,8 +302,8 @@ async fn command(
     }
     let mut child = command.spawn().map_err(|e| format!("\"{cmd}\": {e}"))?;
     let group = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
-    let stdout = tokio::spawn(read_all(child.stdout.take()));
-    let stderr = tokio::spawn(read_all(child.stderr.take()));
+    let (stdout, stderr) = (OutputTail::default(), OutputTail::default());
+    let readers = [stdout.read(child.stdout.take()), stderr.read(child.stderr.take())];
     let ended = tokio::select! {
         status = child.wait() => status.map_err(|e| StepFailure::Failed(format!("\"{cmd}\": {e}"))),
         () = tokio::time::sleep(timeout) => {
@@ -312,26 +321,44 @@ async fn command(
         }
     };
     // A child the command left running may hold the pipes open: take what has arrived.
-    let last_line = |task: tokio::task::JoinHandle<Vec<u8>>| async move {
-        let bytes = tokio::time::timeout(Duration::from_secs(1), task).await.ok().and_then(Result::ok);
-        let text = String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned();
-        text.lines().last().unwrap_or_default().trim().to_owned()
-    };
+    for reader in readers {
+        let _ = tokio::time::timeout(Duration::from_secs(1), reader).await;
+    }
     if status.success() {
-        Ok(last_line(stdout).await)
+        Ok(stdout.last_line())
     } else {
         // What a failed command left running must not overlap the next attempt.
         stop_group(group, &mut child).await;
-        Err(StepFailure::Failed(format!("\"{cmd}\" exited with {status}: {}", last_line(stderr).await)))
+        Err(StepFailure::Failed(format!("\"{cmd}\" exited with {status}: {}", stderr.last_line())))
     }
 }
 
-async fn read_all(pipe: Option<impl tokio::io::AsyncRead + Unpin>) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    if let Some(mut pipe) = pipe {
-        let _ = pipe.read_to_end(&mut bytes).await;
+/// The last 64 KiB a command wrote to one pipe: enough for its last line, bounded whatever it
+/// prints, and readable while the reader still waits on a pipe a leftover child holds open.
+#[derive(Clone, Default)]
+struct OutputTail(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl OutputTail {
+    const KEEP: usize = 64 * 1024;
+
+    fn read(&self, pipe: Option<impl tokio::io::AsyncRead + Unpin + Send + 'static>) -> tokio::task::JoinHandle<()> {
+        let tail = self.clone();
+        tokio::spawn(async move {
+            let Some(mut pipe) = pipe else { return };
+            let mut chunk = [0u8; 8192];
+            while let Ok(n @ 1..) = pipe.read(&mut chunk).await {
+                let mut kept = tail.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                kept.extend_from_slice(&chunk[..n]);
+                let excess = kept.len().saturating_sub(Self::KEEP);
+                kept.drain(..excess);
+            }
+        })
     }
-    bytes
+
+    fn last_line(&self) -> String {
+        let kept = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        String::from_utf8_lossy(&kept).lines().last().unwrap_or_default().trim().to_owned()
+    }
 }
 
 /// SIGTERM to the group, SIGKILL after a grace to whatever in it has not exited. The grace is
@@ -372,5 +399,17 @@ mod tests {
         let result = command(&cmd, &[], Duration::from_millis(500), &switch).await;
         assert!(matches!(&result, Err(StepFailure::Failed(m)) if m.contains("did not finish")), "{result:?}");
         assert!(marker.exists(), "SIGKILL cut the child's TERM handler short");
+    }
+
+    /// Output is kept to a bounded tail, and its last line is what a step reports.
+    #[tokio::test]
+    async fn a_command_that_prints_a_lot_keeps_only_its_tail() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let switch = StateDir::open(&dir.path().join("state")).unwrap_or_else(|e| panic!("{e}"));
+        let cmd = "head -c 1048576 /dev/zero | tr '\\0' x; echo; echo last line";
+        let result = command(cmd, &[], Duration::from_secs(20), &switch).await;
+        assert_eq!(result.ok().as_deref(), Some("last line"));
+        let failed = command("echo oops >&2; exit 3", &[], Duration::from_secs(20), &switch).await;
+        assert!(matches!(&failed, Err(StepFailure::Failed(m)) if m.ends_with("oops")), "{failed:?}");
     }
 }

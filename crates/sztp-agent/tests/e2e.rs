@@ -332,6 +332,11 @@ async fn signed_artifacts_on_removable_storage_bootstrap_without_a_server() {
 async fn a_trusted_server_may_send_unsigned_onboarding_information() {
     let server = Server::start(1);
     let nbi = e2e_support::Nbi::new(&server).await;
+    // A script with an interpreter line runs as itself (here the "interpreter" prints it).
+    let mut response = nbi.get("responses/response=demo-onboarding").await;
+    response["sztp-server:response"][0]["onboarding"]["pre-configuration-script"] =
+        json!("#!/bin/cat\nran as itself, not through /bin/sh\n");
+    nbi.send(reqwest::Method::PUT, "responses/response=demo-onboarding", response).await;
     let unsigned = json!({"sztp-server:device-type": [{"name": "demo-device", "signing": "unsigned"}]});
     nbi.send(reqwest::Method::PATCH, "device-types/device-type=demo-device", unsigned).await;
     let device = Device::new(&server, "SN-0001").trusting(&server).with("--os-version", "1.0");
@@ -339,6 +344,8 @@ async fn a_trusted_server_may_send_unsigned_onboarding_information() {
     assert_eq!(run.code, 0, "{run:?}");
     let status = device.status();
     assert_eq!(status["trust"], "trusted; unsigned data", "{status:#}");
+    let pre = status["stages"].as_array().unwrap().iter().find(|s| s["name"] == "pre-script").unwrap().clone();
+    assert_eq!(pre["detail"], "ran as itself, not through /bin/sh", "{status:#}");
     assert!(device.file("applied-merge").is_some());
     let on_server = nbi.get("devices/device=SN-0001").await;
     assert_eq!(on_server["sztp-server:device"][0]["status"]["stage"], "bootstrap-complete");
