@@ -18,6 +18,20 @@ pub fn hash(secret: &str) -> Result<String, String> {
     argon2().hash_password(secret.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
 }
 
+/// Checks a hash given on input (an activation code hashed elsewhere): an argon2 PHC string
+/// with parameters argon2 accepts, so that verification can use it.
+pub fn check_phc(phc: &str) -> Result<(), String> {
+    let parsed = PasswordHash::new(phc).map_err(|e| format!("not a PHC string: {e}"))?;
+    if !["argon2id", "argon2i", "argon2d"].contains(&parsed.algorithm.as_str()) {
+        return Err(format!("{} is not an argon2 hash", parsed.algorithm));
+    }
+    Params::try_from(&parsed).map_err(|e| format!("argon2 parameters: {e}"))?;
+    if parsed.hash.is_none() {
+        return Err("the PHC string holds no hash".into());
+    }
+    Ok(())
+}
+
 /// Whether `secret` matches the PHC string `phc` (any argon2 variant and parameters).
 pub fn verify(secret: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
@@ -58,5 +72,17 @@ mod tests {
         assert!(verify("s3cret", &phc));
         assert!(!verify("s3cret ", &phc));
         assert!(!verify("s3cret", "not a phc string"));
+    }
+
+    #[test]
+    fn hashes_given_on_input_are_checked_and_verify() {
+        let cheap = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8, 1, 1, None).unwrap());
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let phc = cheap.hash_password(b"long random code", &salt).unwrap().to_string();
+        assert_eq!(check_phc(&phc), Ok(()));
+        assert!(verify("long random code", &phc), "its own parameters are used");
+        assert!(check_phc("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ").unwrap_err().contains("no hash"));
+        assert!(check_phc("$5$rounds=5000$salt$hash").is_err());
+        assert!(check_phc("plain text").is_err());
     }
 }

@@ -132,6 +132,14 @@ async fn an_empty_database_is_configured_through_the_api_until_a_device_bootstra
     api.write(M::POST, &format!("{T}/device-types"), dt).await;
     let device = json!({"sztp-server:device": [{"serial": SERIAL, "device-type": "dpu"}]});
     api.write(M::POST, &format!("{T}/devices"), device).await;
+    // An activation code or its hash, never both; a hash must be an argon2 PHC string.
+    let both = json!({"sztp-server:device": [{"serial": SERIAL, "device-type": "dpu", "activation-code": "c",
+        "activation-code-hash": "$argon2id$v=19$m=8,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aQfSyBBzT2hMql2wSbhvXz3E2ZqP23oS6fqhKOa9ENc"}]});
+    let device_path = format!("{T}/devices/device={SERIAL}");
+    assert_eq!(api.send(M::PUT, &device_path, Some(both), &[]).await.status().as_u16(), 400);
+    let bad =
+        json!({"sztp-server:device": [{"serial": SERIAL, "device-type": "dpu", "activation-code-hash": "$5$x$y"}]});
+    assert_eq!(api.send(M::PUT, &device_path, Some(bad), &[]).await.status().as_u16(), 400);
     let v = json!({"sztp-server:voucher": [{"serial": SERIAL, "cms": b64(&voucher_cms)}]});
     api.write(M::POST, &format!("{T}/vouchers"), v).await;
 

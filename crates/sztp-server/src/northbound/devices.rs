@@ -62,11 +62,18 @@ pub fn from_json(v: &Value, existing: Option<&Device>) -> Result<(Device, Option
     let serial = f.required_string("serial")?;
     let device_type = f.required_string("device-type")?;
     let code = f.string("activation-code")?;
+    let given_hash = f.string("activation-code-hash")?;
+    if code.is_some() && given_hash.is_some() {
+        return Err(FieldError::invalid("activation-code-hash", "give the activation code or its hash, not both"));
+    }
+    if let Some(h) = &given_hash {
+        crate::password::check_phc(h).map_err(|e| FieldError::invalid("activation-code-hash", e))?;
+    }
     let idevid_cert_der = f.binary("idevid-certificate")?;
     let mut device = Device {
         serial,
         device_type,
-        activation_code_hash: existing.and_then(|e| e.activation_code_hash.clone()),
+        activation_code_hash: given_hash.or_else(|| existing.and_then(|e| e.activation_code_hash.clone())),
         idevid_cert_der,
         reporting_level: None,
         signing: None,

@@ -40,7 +40,8 @@ fn read_rows(file: &str) -> Result<Vec<Row>, CtlError> {
     }
     for (n, line) in lines {
         let mut entry = serde_json::Map::new();
-        for (name, value) in header.iter().zip(line.split(',').map(str::trim)) {
+        let fields = csv_fields(line).map_err(|e| CtlError::input(format!("{file}: line {}: {e}", n + 1)))?;
+        for (name, value) in header.iter().zip(fields.iter().map(String::as_str)) {
             match (name.as_str(), value) {
                 (_, "") => {}
                 ("enabled", v) => {
@@ -54,6 +55,49 @@ fn read_rows(file: &str) -> Result<Vec<Row>, CtlError> {
         rows.push(Row { line: n + 1, entry: Value::Object(entry) });
     }
     Ok(rows)
+}
+
+/// The fields of one CSV line: comma-separated and trimmed, or in double quotes (`""` inside is
+/// a quote), which lets a value hold commas (an argon2 hash does: `m=19456,t=2,p=1`).
+fn csv_fields(line: &str) -> Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let mut rest = line;
+    loop {
+        let trimmed = rest.trim_start();
+        if let Some(quoted) = trimmed.strip_prefix('"') {
+            let mut value = String::new();
+            let mut chars = quoted.char_indices();
+            let after = loop {
+                match chars.next() {
+                    Some((i, '"')) if quoted[i + 1..].starts_with('"') => {
+                        value.push('"');
+                        chars.next();
+                    }
+                    Some((i, '"')) => break &quoted[i + 1..],
+                    Some((_, c)) => value.push(c),
+                    None => return Err("a quoted field has no closing quote".into()),
+                }
+            };
+            fields.push(value);
+            let after = after.trim_start();
+            match after.strip_prefix(',') {
+                Some(next) => rest = next,
+                None if after.is_empty() => return Ok(fields),
+                None => return Err("text after a closing quote".into()),
+            }
+        } else {
+            match rest.split_once(',') {
+                Some((value, next)) => {
+                    fields.push(value.trim().to_owned());
+                    rest = next;
+                }
+                None => {
+                    fields.push(rest.trim().to_owned());
+                    return Ok(fields);
+                }
+            }
+        }
+    }
 }
 
 /// Runs the import; exit status 3 if any device failed.
@@ -110,5 +154,23 @@ pub fn run(
         Ok(())
     } else {
         Err(CtlError::Refused(format!("{} devices were not imported", failures.len())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_fields;
+
+    #[test]
+    fn csv_fields_are_plain_or_quoted() {
+        let ok = |l: &str| csv_fields(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+        assert_eq!(ok("SN-1, demo ,"), ["SN-1", "demo", ""]);
+        assert_eq!(
+            ok(r#"SN-1,"$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA""#),
+            ["SN-1", "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA"]
+        );
+        assert_eq!(ok(r#""say ""hi""", x"#), [r#"say "hi""#, "x"]);
+        assert!(csv_fields(r#""open"#).is_err());
+        assert!(csv_fields(r#""a"b,c"#).is_err());
     }
 }

@@ -42,9 +42,10 @@ pub enum DeviceCommand {
         #[arg(long)]
         activation_code: Option<String>,
     },
-    /// Bulk import from CSV (`serial,device-type[,activation-code[,enabled]]`, header line
-    /// first) or JSON (a list of device objects); sent in batches, failures listed by line.
-    /// A progress bar is drawn on stderr when it is a terminal.
+    /// Bulk import from CSV (a header line naming the columns: `serial,device-type`, then any of
+    /// `activation-code`, `activation-code-hash` (an argon2 PHC string, in double quotes as it
+    /// holds commas), `enabled`) or JSON (a list of device objects); sent in batches, failures
+    /// listed by line. A progress bar is drawn on stderr when it is a terminal.
     #[command(after_help = "Examples:\n  \
         sztpctl device import devices.csv\n  \
         sztpctl --json device import devices.json --on-conflict replace --batch 1000")]

@@ -66,6 +66,9 @@ async fn profiles_devices_logs_and_raw_verbs_against_a_server() {
     demo.stop().await;
 }
 
+/// `code three`, hashed by the reference argon2 implementation's CLI.
+const REFERENCE_HASH: &str = "$argon2id$v=19$m=8,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aQfSyBBzT2hMql2wSbhvXz3E2ZqP23oS6fqhKOa9ENc";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn device_import_reports_failures_by_line() {
     let demo = support::Demo::start(1).await;
@@ -88,6 +91,15 @@ async fn device_import_reports_failures_by_line() {
         assert!(report.contains("line 3: SN-1002") && report.contains("line 5: -"), "{report}");
 
         // Again: existing serials fail the whole batch unless skipped or replaced.
+        // A hash made elsewhere (here by the reference argon2 CLI, with cheap parameters:
+        // `echo -n 'code three' | argon2 somesaltsomesalt -id -m 3 -t 1 -p 1 -e`), quoted
+        // because a PHC string holds commas; stored as given, so the import does no hashing.
+        let hashed = cfg.join("hashed.csv");
+        std::fs::write(&hashed, format!("serial,device-type,activation-code-hash\nSN-1005,demo-device,\"{REFERENCE_HASH}\"\nSN-1006,demo-device,not-a-hash\n")).unwrap();
+        let out = ctl(&cfg, &[&auth[..], &["device", "import", hashed.to_str().unwrap()]].concat());
+        let report = text(&out);
+        assert!(report.contains("created 1, replaced 0, skipped 0, failed 1") && report.contains("line 3: SN-1006"), "{report}");
+
         let again = cfg.join("again.csv");
         std::fs::write(&again, "serial,device-type\nSN-1001,demo-device\nSN-1004,demo-device\n").unwrap();
         let out = ctl(&cfg, &[&auth[..], &["device", "import", again.to_str().unwrap()]].concat());
@@ -106,6 +118,8 @@ async fn device_import_reports_failures_by_line() {
     let url = demo.url(support::GBD);
     assert_eq!(support::post(&client, &url, Some(("SN-1001", "code one")), None, None, Vec::new()).await.0, 500);
     assert_eq!(support::post(&client, &url, Some(("SN-1001", "code two")), None, None, Vec::new()).await.0, 401);
+    assert_eq!(support::post(&client, &url, Some(("SN-1005", "code three")), None, None, Vec::new()).await.0, 500);
+    assert_eq!(support::post(&client, &url, Some(("SN-1005", "code two")), None, None, Vec::new()).await.0, 401);
     demo.stop().await;
 }
 
