@@ -67,7 +67,8 @@ async fn profiles_devices_logs_and_raw_verbs_against_a_server() {
 }
 
 /// `code three`, hashed by the reference argon2 implementation's CLI.
-const REFERENCE_HASH: &str = "$argon2id$v=19$m=8,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aQfSyBBzT2hMql2wSbhvXz3E2ZqP23oS6fqhKOa9ENc";
+const REFERENCE_HASH: &str =
+    "$argon2id$v=19$m=8,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aQfSyBBzT2hMql2wSbhvXz3E2ZqP23oS6fqhKOa9ENc";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn device_import_reports_failures_by_line() {
