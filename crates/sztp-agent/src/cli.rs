@@ -220,8 +220,8 @@ fn exit_for(result: &Result<Outcome, AgentError>) -> ExitCode {
 
 fn report(result: &Result<Outcome, AgentError>) {
     match result {
-        Ok(Outcome::Completed) => println!("bootstrapping complete"),
-        Ok(Outcome::Rebooting) => println!("boot image installed: reboot the device, then run sztp-agent again"),
+        Ok(Outcome::Completed) => outln!("bootstrapping complete"),
+        Ok(Outcome::Rebooting) => outln!("boot image installed: reboot the device, then run sztp-agent again"),
         Err(e) => eprintln!("sztp-agent: {e}"),
     }
 }
@@ -268,7 +268,7 @@ pub async fn main(cli: Cli) -> ExitCode {
             let mut summary = crate::simulate::simulate(config).await;
             summary.preparation = preparation;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
             } else {
                 crate::simulate::print_summary(&summary);
             }
@@ -278,7 +278,7 @@ pub async fn main(cli: Cli) -> ExitCode {
             let disable = matches!(cli.command, Command::Disable);
             match StateDir::open(&cli.state_dir).and_then(|s| s.set_disabled(disable)) {
                 Ok(()) => {
-                    println!("bootstrapping {}", if disable { "disabled" } else { "enabled" });
+                    outln!("bootstrapping {}", if disable { "disabled" } else { "enabled" });
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -364,24 +364,24 @@ fn status(dir: &std::path::Path, json: bool) -> ExitCode {
     if json {
         let mut v = serde_json::to_value(&status).unwrap_or_default();
         v["enabled"] = serde_json::json!(!state.disabled());
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
-    println!("enabled:   {}", !state.disabled());
-    println!("outcome:   {}", status.outcome.as_deref().unwrap_or("never run"));
-    println!("attempts:  {}", status.attempts);
+    outln!("enabled:   {}", !state.disabled());
+    outln!("outcome:   {}", status.outcome.as_deref().unwrap_or("never run"));
+    outln!("attempts:  {}", status.attempts);
     for (label, value) in [("source", &status.source), ("trust", &status.trust), ("error", &status.last_error)] {
         if let Some(v) = value {
-            println!("{label:<10} {v}");
+            outln!("{label:<10} {v}");
         }
     }
     if let Some((name, version)) = &status.installed_os {
-        println!("installed: {name} {version}");
+        outln!("installed: {name} {version}");
     }
     let fmt = |t: &time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     for s in &status.stages {
         let end = s.ended_at.as_ref().map(fmt).unwrap_or_else(|| "-".into());
-        println!(
+        outln!(
             "  {:<18} {:<8} {} .. {}  {}",
             s.name,
             s.outcome,

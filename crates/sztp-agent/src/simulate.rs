@@ -388,8 +388,8 @@ async fn boot(config: &SimConfig, identity: &mut Identity, t: &mut Timings) -> R
 /// Prints a summary for people.
 pub fn print_summary(s: &Summary) {
     if let Some(p) = &s.preparation {
-        println!("minted:     {} IDevIDs in {:.2} s", p.minted, p.mint_s);
-        println!(
+        outln!("minted:     {} IDevIDs in {:.2} s", p.minted, p.mint_s);
+        outln!(
             "registered: {} devices of type {} ({} new, {} replaced), {} vouchers in {:.2} s",
             p.created + p.replaced,
             p.device_type,
@@ -399,17 +399,17 @@ pub fn print_summary(s: &Summary) {
             p.register_s
         );
     }
-    println!("devices:    {}", s.devices);
-    println!("completed:  {}", s.completed);
-    println!("failed:     {}", s.devices - s.completed);
+    outln!("devices:    {}", s.devices);
+    outln!("completed:  {}", s.completed);
+    outln!("failed:     {}", s.devices - s.completed);
     for (reason, n) in &s.failed {
-        println!("  {n:>6}  {reason}");
+        outln!("  {n:>6}  {reason}");
     }
-    println!("elapsed:    {:.2} s", s.elapsed_s);
-    println!("requests:   {} ({:.0} per second)", s.requests, s.requests_per_s);
-    println!("{:<24} {:>7} {:>9} {:>9} {:>9} {:>9}", "step (ms)", "count", "p50", "p90", "p99", "max");
+    outln!("elapsed:    {:.2} s", s.elapsed_s);
+    outln!("requests:   {} ({:.0} per second)", s.requests, s.requests_per_s);
+    outln!("{:<24} {:>7} {:>9} {:>9} {:>9} {:>9}", "step (ms)", "count", "p50", "p90", "p99", "max");
     for (step, p) in &s.steps {
-        println!("{step:<24} {:>7} {:>9.1} {:>9.1} {:>9.1} {:>9.1}", p.count, p.p50_ms, p.p90_ms, p.p99_ms, p.max_ms);
+        outln!("{step:<24} {:>7} {:>9.1} {:>9.1} {:>9.1} {:>9.1}", p.count, p.p50_ms, p.p90_ms, p.p99_ms, p.max_ms);
     }
 }
 

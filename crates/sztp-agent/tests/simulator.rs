@@ -185,3 +185,22 @@ fn bad_minting_arguments_exit_2_with_the_reason() {
     let err = run(&[p("--manufacturer-ca"), &cert, p("--manufacturer-key"), &key, p("--register"), nbi]);
     assert!(err.contains("registration refused: GET device-types"), "{err}");
 }
+
+/// `sztp-agent status | head` with the reader already gone: the status a SIGPIPE death gives,
+/// not a panic.
+#[test]
+fn a_closed_stdout_ends_the_agent_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_sztp-agent"))
+        .arg("--state-dir")
+        .arg(dir.path())
+        .arg("status")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(141));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -61,17 +61,17 @@ pub(crate) fn encode(args: &EncodeArgs, json: bool) -> Result<(), CtlError> {
     if json {
         return crate::print_json(&encoded);
     }
-    println!(
+    outln!(
         "DHCPv4 option 143 ({} instance(s), {} octets):\n{}\n",
         encoded.dhcpv4.instances,
         v4.len(),
         to_hex(&v4, " ")
     );
-    println!("DHCPv6 option 136 ({} octets):\n{}\n", v6.len(), to_hex(&v6, " "));
-    println!("ISC dhcpd, DHCPv4 (dhcpd.conf):\n{}", encoded.isc_dhcpd.v4);
-    println!("ISC dhcpd, DHCPv6 (dhcpd6.conf):\n{}", encoded.isc_dhcpd.v6);
-    println!("Kea, Dhcp4 \"option-data\" entry:\n{kea_v4}");
-    print!("Kea, Dhcp6 \"option-data\" entry:\n{kea_v6}");
+    outln!("DHCPv6 option 136 ({} octets):\n{}\n", v6.len(), to_hex(&v6, " "));
+    outln!("ISC dhcpd, DHCPv4 (dhcpd.conf):\n{}", encoded.isc_dhcpd.v4);
+    outln!("ISC dhcpd, DHCPv6 (dhcpd6.conf):\n{}", encoded.isc_dhcpd.v6);
+    outln!("Kea, Dhcp4 \"option-data\" entry:\n{kea_v4}");
+    outln!("Kea, Dhcp6 \"option-data\" entry:\n{}", kea_v6.trim_end_matches('\n'));
     Ok(())
 }
 
@@ -119,7 +119,7 @@ pub(crate) fn decode(args: &DecodeArgs, json: bool) -> Result<(), CtlError> {
         return crate::print_json(&report);
     }
     for uri in &report.uris {
-        println!("{uri}");
+        outln!("{uri}");
     }
     for r in &report.rejected {
         eprintln!("sztpctl: ignored entry {} {:?}: {} (RFC 8572 §8.3)", r.index, r.entry, r.reason);

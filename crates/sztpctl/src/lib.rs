@@ -1,6 +1,19 @@
 //! `sztpctl`, the operator CLI of sztp: commands over the northbound RESTCONF API, and offline
 //! tools for RFC 8572 §8 DHCP options and §3 / §5.4 CMS artifact inspection and verification.
 
+/// `println!` that ends the process when stdout has gone (`… | head`), with the status a
+/// SIGPIPE death gives (141), instead of panicking on the broken pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(141);
+            }
+        }
+    }};
+}
+
 pub mod api;
 mod cli;
 mod dhcp;
@@ -100,6 +113,6 @@ fn client(cli: &Cli) -> Result<api::Client, CtlError> {
 /// Prints a value as pretty JSON on stdout.
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CtlError> {
     let text = serde_json::to_string_pretty(value).map_err(|e| CtlError::input(format!("JSON output: {e}")))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }

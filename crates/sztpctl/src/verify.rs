@@ -239,6 +239,6 @@ fn print(outcome: &Outcome, json: bool) -> Result<(), CtlError> {
         render_payload(p, &mut lines, "");
     }
     lines.push(if outcome.verified { "signed data verified".into() } else { "signed data NOT verified".into() });
-    println!("{}", lines.join("\n"));
+    outln!("{}", lines.join("\n"));
     Ok(())
 }

@@ -20,7 +20,7 @@ pub fn run(client: &Client, tenant: &str, command: &ArtifactCommand, json_out: b
         ArtifactCommand::List => artifact_list(client, tenant, json_out),
         ArtifactCommand::Rm { name } => {
             client.call(Method::DELETE, &tenant_path(tenant, &format!("artifacts/artifact={}", encode(name))), None)?;
-            println!("artifact {name} removed");
+            outln!("artifact {name} removed");
             Ok(())
         }
     }
@@ -108,17 +108,15 @@ pub fn hosted(args: &ArtifactAddArgs, json_out: bool) -> Result<(), CtlError> {
     if json_out {
         return crate::print_json(&json!({ "sha-256": sha256, "size": size, "fragment": fragment }));
     }
-    println!("sha-256: {sha256}");
-    println!("size: {size} bytes");
-    println!("boot-image fragment for a response's \"onboarding\" (not uploaded):");
+    outln!("sha-256: {sha256}");
+    outln!("size: {size} bytes");
+    outln!("boot-image fragment for a response's \"onboarding\" (not uploaded):");
     crate::print_json(&fragment)?;
     if args.os_name.is_none() || args.os_version.is_none() {
-        println!("(a boot image also needs \"os-name\" and \"os-version\")");
+        outln!("(a boot image also needs \"os-name\" and \"os-version\")");
     }
     let uris: String = args.uris.iter().map(|u| format!(" --image-uri {u}")).collect();
-    println!(
-        "or: sztpctl response add NAME --device-type TYPE --os-name … --os-version …{uris} --image-sha256 {sha256}"
-    );
+    outln!("or: sztpctl response add NAME --device-type TYPE --os-name … --os-version …{uris} --image-sha256 {sha256}");
     Ok(())
 }
 
@@ -162,10 +160,10 @@ fn upload(client: &Client, tenant: &str, args: &ArtifactAddArgs, json_out: bool)
         }));
     }
     let verb = if created { "created" } else { "replaced" };
-    println!("artifact {name} {verb}: {size} bytes, {media_type}");
-    println!("sha-256: {sha256}");
+    outln!("artifact {name} {verb}: {size} bytes, {media_type}");
+    outln!("sha-256: {sha256}");
     if args.kind == ArtifactKind::Image {
-        println!("use it with: sztpctl response add NAME … --image-artifact {name}");
+        outln!("use it with: sztpctl response add NAME … --image-artifact {name}");
     }
     Ok(())
 }
@@ -176,9 +174,9 @@ fn artifact_list(client: &Client, tenant: &str, json_out: bool) -> Result<(), Ct
     if json_out {
         return crate::print_json(&artifacts);
     }
-    println!("{:<28} {:<26} {:>10} {:<20} SHA-256", "NAME", "MEDIA TYPE", "SIZE", "UPDATED");
+    outln!("{:<28} {:<26} {:>10} {:<20} SHA-256", "NAME", "MEDIA TYPE", "SIZE", "UPDATED");
     for a in artifacts {
-        println!(
+        outln!(
             "{:<28} {:<26} {:>10} {:<20} {}",
             cell(&a["name"]),
             cell(&a["media-type"]),

@@ -25,9 +25,9 @@ pub fn read_body(source: &str) -> Result<Vec<u8>, CtlError> {
 pub fn raw(client: &Client, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<(), CtlError> {
     let reply = client.call(method, path, body)?;
     if let Some(location) = reply.location {
-        println!("{location}");
+        outln!("{location}");
     } else if !reply.body.is_null() {
-        println!("{}", serde_json::to_string_pretty(&reply.body).map_err(CtlError::input)?);
+        outln!("{}", serde_json::to_string_pretty(&reply.body).map_err(CtlError::input)?);
     }
     Ok(())
 }
@@ -37,7 +37,7 @@ pub fn profile_set(name: &str, profile: Profile) -> Result<(), CtlError> {
     let mut all = load_profiles()?;
     all.insert(name.to_owned(), profile);
     let path = save_profiles(&all)?;
-    println!("profile \"{name}\" saved in {}", path.display());
+    outln!("profile \"{name}\" saved in {}", path.display());
     Ok(())
 }
 
@@ -46,10 +46,10 @@ pub fn profile_list(json_out: bool) -> Result<(), CtlError> {
     let all = load_profiles()?;
     if json_out {
         let v: Value = all.iter().map(|(n, p)| (n.clone(), json!({"server": p.server, "user": p.user}))).collect();
-        println!("{v}");
+        outln!("{v}");
     } else {
         for (name, p) in all {
-            println!("{name:<16} {:<40} {}", p.server, p.user.unwrap_or_default());
+            outln!("{name:<16} {:<40} {}", p.server, p.user.unwrap_or_default());
         }
     }
     Ok(())
@@ -64,14 +64,14 @@ pub fn device_list(client: &Client, tenant: &str, json_out: bool) -> Result<(), 
     let reply = client.call(Method::GET, &devices_path(tenant), None)?;
     let devices = reply.body["sztp-server:devices"]["device"].as_array().cloned().unwrap_or_default();
     if json_out {
-        println!("{}", Value::Array(devices));
+        outln!("{}", Value::Array(devices));
         return Ok(());
     }
-    println!("{:<20} {:<16} {:<24} {:>8} {:<20} LAST ERROR", "SERIAL", "TYPE", "STAGE", "ATTEMPTS", "LAST SEEN");
+    outln!("{:<20} {:<16} {:<24} {:>8} {:<20} LAST ERROR", "SERIAL", "TYPE", "STAGE", "ATTEMPTS", "LAST SEEN");
     for d in devices {
         let s = &d["status"];
         let text = |v: &Value| v.as_str().unwrap_or("-").to_owned();
-        println!(
+        outln!(
             "{:<20} {:<16} {:<24} {:>8} {:<20} {}",
             text(&d["serial"]),
             text(&d["device-type"]),
@@ -88,7 +88,7 @@ pub fn device_list(client: &Client, tenant: &str, json_out: bool) -> Result<(), 
 pub fn device_show(client: &Client, tenant: &str, serial: &str) -> Result<(), CtlError> {
     let path = format!("{}/device={}", devices_path(tenant), encode(serial));
     let reply = client.call(Method::GET, &path, None)?;
-    println!("{}", serde_json::to_string_pretty(&reply.body["sztp-server:device"][0]).map_err(CtlError::input)?);
+    outln!("{}", serde_json::to_string_pretty(&reply.body["sztp-server:device"][0]).map_err(CtlError::input)?);
     Ok(())
 }
 
@@ -106,13 +106,13 @@ pub fn device_add(
     }
     let body = json!({ "sztp-server:device": [entry] }).to_string().into_bytes();
     client.call(Method::POST, &devices_path(tenant), Some(body))?;
-    println!("device {serial} added");
+    outln!("device {serial} added");
     Ok(())
 }
 
 /// `device rm SN`.
 pub fn device_rm(client: &Client, tenant: &str, serial: &str) -> Result<(), CtlError> {
     client.call(Method::DELETE, &format!("{}/device={}", devices_path(tenant), encode(serial)), None)?;
-    println!("device {serial} removed");
+    outln!("device {serial} removed");
     Ok(())
 }

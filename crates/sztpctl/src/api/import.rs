@@ -137,17 +137,17 @@ pub fn run(
     if json_out {
         let failed: Vec<Value> =
             failures.iter().map(|(l, s, r)| json!({"line": l, "serial": s, "reason": r})).collect();
-        println!(
+        outln!(
             "{}",
             json!({"created": created, "replaced": replaced, "skipped": skipped, "failed": failed, "seconds": seconds})
         );
     } else {
-        println!(
+        outln!(
             "created {created}, replaced {replaced}, skipped {skipped}, failed {} in {seconds:.1} s",
             failures.len()
         );
         for (line, serial, reason) in &failures {
-            println!("  line {line}: {serial}: {reason}");
+            outln!("  line {line}: {serial}: {reason}");
         }
     }
     if failures.is_empty() {

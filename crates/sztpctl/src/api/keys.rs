@@ -25,7 +25,7 @@ pub fn run(client: &Client, tenant: &str, command: &KeyCommand, json_out: bool) 
                 &tenant_path(tenant, &format!("keystore/asymmetric-key={}", encode(name))),
                 None,
             )?;
-            println!("key {name} removed");
+            outln!("key {name} removed");
             Ok(())
         }
     }
@@ -54,8 +54,8 @@ fn report(name: &str, verb: &str, algorithm: &str, output: &Value, json_out: boo
             "name": name, "algorithm": algorithm, "public-key": output["public-key"], "fingerprint": fp
         }))
     } else {
-        println!("key {name} {verb} ({algorithm})");
-        println!("public key SHA-256: {fp}");
+        outln!("key {name} {verb} ({algorithm})");
+        outln!("public key SHA-256: {fp}");
         Ok(())
     }
 }
@@ -98,9 +98,9 @@ fn key_list(client: &Client, tenant: &str, json_out: bool) -> Result<(), CtlErro
     if json_out {
         return crate::print_json(&keys);
     }
-    println!("{:<20} {:<11} {:<20} PUBLIC KEY SHA-256", "NAME", "ALGORITHM", "CREATED");
+    outln!("{:<20} {:<11} {:<20} PUBLIC KEY SHA-256", "NAME", "ALGORITHM", "CREATED");
     for k in keys {
-        println!(
+        outln!(
             "{:<20} {:<11} {:<20} {}",
             cell(&k["name"]),
             cell(&k["algorithm"]),

@@ -88,7 +88,7 @@ fn print_page(
         return crate::print_json(&entries);
     }
     for e in entries {
-        println!("{}", line(audit, &e));
+        outln!("{}", line(audit, &e));
     }
     Ok(())
 }

@@ -169,7 +169,7 @@ fn add(client: &Client, tenant: &str, a: &ResponseAddArgs, json_out: bool) -> Re
         };
         return crate::print_json(&json!({ "name": a.name, kind: key, "rule": position, "rules": total }));
     }
-    println!("response {} created, attached to {target} as rule {position} of {total}", a.name);
+    outln!("response {} created, attached to {target} as rule {position} of {total}", a.name);
     Ok(())
 }
 
@@ -218,13 +218,13 @@ fn response_list(client: &Client, tenant: &str, json_out: bool) -> Result<(), Ct
         return crate::print_json(&responses);
     }
     let refs = rules::references(client, tenant)?;
-    println!("{:<24} {:<10} {:<48} USED BY", "NAME", "KIND", "CONTENT");
+    outln!("{:<24} {:<10} {:<48} USED BY", "NAME", "KIND", "CONTENT");
     for r in responses {
         let name = cell(&r["name"]);
         let (kind, content) = summary(&r);
         let users = used_by(&refs, &name);
         let users = if users.is_empty() { "-".to_owned() } else { users.join(", ") };
-        println!("{name:<24} {kind:<10} {content:<48} {users}");
+        outln!("{name:<24} {kind:<10} {content:<48} {users}");
     }
     Ok(())
 }
@@ -237,7 +237,7 @@ fn show(client: &Client, tenant: &str, name: &str, json_out: bool) -> Result<(),
         return crate::print_json(&json!({ "response": entry, "used-by": users }));
     }
     crate::print_json(&entry)?;
-    println!("used by: {}", if users.is_empty() { "nothing".to_owned() } else { users.join(", ") });
+    outln!("used by: {}", if users.is_empty() { "nothing".to_owned() } else { users.join(", ") });
     Ok(())
 }
 
@@ -258,7 +258,7 @@ fn rm(client: &Client, tenant: &str, name: &str, detach: bool) -> Result<(), Ctl
         detached += rules::detach(client, tenant, t, name)?;
     }
     client.call(Method::DELETE, &response_path(tenant, name), None)?;
-    println!("response {name} removed ({detached} rule(s) detached)");
+    outln!("response {name} removed ({detached} rule(s) detached)");
     Ok(())
 }
 

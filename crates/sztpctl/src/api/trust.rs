@@ -22,7 +22,7 @@ pub fn run(client: &Client, tenant: &str, command: &TrustCommand, json_out: bool
         TrustCommand::List => trust_list(client, tenant, json_out),
         TrustCommand::Rm { bag } => {
             client.call(Method::DELETE, &bag_path(tenant, bag), None)?;
-            println!("trust bag {bag} removed");
+            outln!("trust bag {bag} removed");
             Ok(())
         }
     }
@@ -77,7 +77,7 @@ fn add(
         );
     }
     let verb = if existed { "updated" } else { "created" };
-    println!("trust bag {bag} {verb}: {added} certificate(s) added, {} in total", certificates.len());
+    outln!("trust bag {bag} {verb}: {added} certificate(s) added, {} in total", certificates.len());
     Ok(())
 }
 
@@ -97,12 +97,12 @@ fn trust_list(client: &Client, tenant: &str, json_out: bool) -> Result<(), CtlEr
     if json_out {
         return crate::print_json(&bags);
     }
-    println!("{:<24} {:>5}  DESCRIPTION", "BAG", "CERTS");
+    outln!("{:<24} {:>5}  DESCRIPTION", "BAG", "CERTS");
     for b in bags {
         let certs = b["certificate"].as_array().cloned().unwrap_or_default();
-        println!("{:<24} {:>5}  {}", cell(&b["name"]), certs.len(), cell(&b["description"]));
+        outln!("{:<24} {:>5}  {}", cell(&b["name"]), certs.len(), cell(&b["description"]));
         for c in &certs {
-            println!("    {}", describe(c));
+            outln!("    {}", describe(c));
         }
     }
     Ok(())

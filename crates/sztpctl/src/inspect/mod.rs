@@ -56,7 +56,7 @@ pub(crate) fn run(args: &InspectArgs, json: bool) -> Result<(), CtlError> {
         }
         render(&named.report, &mut lines, "");
     }
-    println!("{}", lines.join("\n"));
+    outln!("{}", lines.join("\n"));
     Ok(())
 }
 

@@ -103,3 +103,18 @@ fn decode_reports_ignored_entries_and_rejects_bad_input() {
     assert_eq!(sztpctl(["dhcp", "decode", "--v4", "xyz"]).code, 2);
     assert_eq!(sztpctl(["dhcp", "decode", "8f00"]).code, 2);
 }
+
+/// `sztpctl … | head` with the reader already gone: the status a SIGPIPE death gives, no panic.
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sztpctl"))
+        .args(["dhcp", "encode", URIS[0]])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(141));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
