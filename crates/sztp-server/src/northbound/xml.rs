@@ -223,6 +223,45 @@ mod tests {
     }
 
     #[test]
+    fn output_order_matches_the_yang_module() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../yang/sztp/sztp-server@2026-11-30.yang");
+        let text = std::fs::read_to_string(path).unwrap();
+        // Each action's output children, in schema order.
+        let mut outputs: Vec<Vec<String>> = Vec::new();
+        let mut depth: Option<i32> = None;
+        for line in text.lines().map(str::trim) {
+            if line == "output {" {
+                outputs.push(Vec::new());
+                depth = Some(0);
+                continue;
+            }
+            let Some(d) = depth.as_mut() else { continue };
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if *d == 0
+                && let [kind, name, "{"] = words.as_slice()
+                && ["leaf", "leaf-list", "list", "container"].contains(kind)
+                && let Some(current) = outputs.last_mut()
+            {
+                current.push((*name).to_owned());
+            }
+            *d += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+            if *d < 0 {
+                depth = None;
+            }
+        }
+        assert!(outputs.len() >= 3, "{outputs:?}");
+        for names in outputs {
+            let positions: Vec<usize> = names
+                .iter()
+                .map(|n| {
+                    super::OUTPUT_ORDER.iter().position(|o| o == n).unwrap_or_else(|| panic!("{n} not in OUTPUT_ORDER"))
+                })
+                .collect();
+            assert!(positions.windows(2).all(|w| w[0] < w[1]), "OUTPUT_ORDER breaks the schema order of {names:?}");
+        }
+    }
+
+    #[test]
     fn action_output_keeps_the_schema_order() {
         let out = json!({"sztp-server:output": {"skipped": 0, "failure": [{"serial": "s", "index": 2, "reason": "r"}],
             "created": 1, "replaced": 0}});
