@@ -1,6 +1,8 @@
 //! Database URLs and connection pools: SQLite always; PostgreSQL and MySQL/MariaDB behind the
 //! `postgres` and `mysql` cargo features (refused with a clear error without them).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
@@ -87,13 +89,18 @@ fn parse_sqlite(url: &str, rest: &str) -> Result<Target> {
 }
 
 /// Opens the connection pool for `target`.
-pub(crate) async fn connect(target: &Target, options: &OpenOptions) -> Result<DatabaseConnection> {
+pub(crate) async fn connect(
+    target: &Target,
+    options: &OpenOptions,
+    commits: Arc<AtomicU64>,
+) -> Result<DatabaseConnection> {
     let mut opts = match target {
         Target::SqliteMemory(url) => {
             // Every connection to ":memory:" is its own database, and it vanishes with its connection.
             let mut o = ConnectOptions::new(url.as_str());
             o.min_connections(1).max_connections(1).idle_timeout(None).max_lifetime(None);
             o.map_sqlx_sqlite_opts(|o| o.foreign_keys(true).busy_timeout(SQLITE_BUSY_TIMEOUT));
+            count_commits(&mut o, commits);
             o
         }
         Target::SqliteFile(url) => {
@@ -102,6 +109,7 @@ pub(crate) async fn connect(target: &Target, options: &OpenOptions) -> Result<Da
             o.map_sqlx_sqlite_opts(|o| {
                 o.foreign_keys(true).busy_timeout(SQLITE_BUSY_TIMEOUT).journal_mode(SqliteJournalMode::Wal)
             });
+            count_commits(&mut o, commits);
             o
         }
         #[cfg(feature = "postgres")]
@@ -143,6 +151,24 @@ pub(crate) async fn connect(target: &Target, options: &OpenOptions) -> Result<Da
     let _ = options;
     opts.sqlx_logging(false);
     Database::connect(opts).await.map_err(|e| StoreError::Database(format!("cannot open the database: {e}")))
+}
+
+/// Counts every commit on every pooled SQLite connection (SQLite calls the hook for write
+/// transactions only, explicit or one statement's).
+fn count_commits(o: &mut ConnectOptions, commits: Arc<AtomicU64>) {
+    o.map_sqlx_sqlite_pool_opts(move |pool| {
+        let commits = commits.clone();
+        pool.after_connect(move |conn, _| {
+            let commits = commits.clone();
+            Box::pin(async move {
+                conn.lock_handle().await?.set_commit_hook(move || {
+                    commits.fetch_add(1, Ordering::Relaxed);
+                    true
+                });
+                Ok(())
+            })
+        })
+    });
 }
 
 #[cfg(test)]

@@ -11,8 +11,10 @@ mod migration;
 mod model;
 mod ops;
 mod store;
+mod unit_of_work;
 
 pub use codec::MAX_PAGE_SIZE;
 pub use error::{Result, StoreError};
 pub use model::*;
 pub use store::{OpenOptions, Store};
+pub use unit_of_work::UnitOfWork;

@@ -1,10 +1,12 @@
 //! Opening a database (URL → connection pool → migrations) and the tenant table.
 
-use std::{path::PathBuf, sync::Arc};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseExecutor, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 use sea_orm_migration::{MigratorTrait, seaql_migrations};
 use tokio::sync::watch;
@@ -15,6 +17,7 @@ use crate::entity::config::tenant;
 use crate::error::{Result, StoreError, db_err, write_err};
 use crate::migration::Migrator;
 use crate::model::{Tenant, TenantId};
+use crate::unit_of_work::Tx;
 
 /// What is needed to reach the database besides its URL (TLS material for server backends).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,15 +30,20 @@ pub struct OpenOptions {
     pub db_client_key: Option<PathBuf>,
 }
 
-/// Handle to the database; cheap to clone and shared by all tasks.
+/// Handle to the database; cheap to clone and shared by all tasks. The same methods run inside a
+/// [`UnitOfWork`] (through `Deref`), where they commit together or not at all.
 #[derive(Clone)]
 pub struct Store {
     pub(crate) inner: Arc<Inner>,
+    /// The open transaction of a unit of work; `None` for the pool.
+    pub(crate) tx: Option<Arc<Tx>>,
 }
 
 pub(crate) struct Inner {
     pub(crate) db: DatabaseConnection,
     pub(crate) endpoint_version: watch::Sender<u64>,
+    /// Commits seen by SQLite's commit hook on every pooled connection.
+    pub(crate) commits: Arc<AtomicU64>,
     options: OpenOptions,
     kind: &'static str,
 }
@@ -54,11 +62,27 @@ impl Store {
     /// `postgres` or `mysql` feature; any other URL gives [`StoreError::BadUrl`].
     pub async fn open(url: &str, options: &OpenOptions) -> Result<Store> {
         let target = parse_url(url)?;
-        let db = connect(&target, options).await?;
+        let commits = Arc::new(AtomicU64::new(0));
+        let db = connect(&target, options, commits.clone()).await?;
         Migrator::up(&db, None).await.map_err(|e| StoreError::Database(format!("cannot migrate the database: {e}")))?;
         let (endpoint_version, _) = watch::channel(0);
         let kind = target.kind();
-        Ok(Store { inner: Arc::new(Inner { db, endpoint_version, options: options.clone(), kind }) })
+        let inner = Arc::new(Inner { db, endpoint_version, commits, options: options.clone(), kind });
+        Ok(Store { inner, tx: None })
+    }
+
+    /// The connection the methods run on: the unit of work's transaction, else the pool.
+    pub(crate) fn conn(&self) -> DatabaseExecutor<'_> {
+        match &self.tx {
+            Some(tx) => DatabaseExecutor::Transaction(&tx.txn),
+            None => DatabaseExecutor::Connection(&self.inner.db),
+        }
+    }
+
+    /// Number of transactions committed so far on an SQLite database (each statement outside a
+    /// transaction is one); always 0 on other backends. Tests count a request's commits with it.
+    pub fn commit_count(&self) -> u64 {
+        self.inner.commits.load(Ordering::Relaxed)
     }
 
     /// Closes the connection pool; other clones of this store fail afterwards.
@@ -73,7 +97,7 @@ impl Store {
 
     /// Number of migrations applied to the database.
     pub async fn schema_version(&self) -> Result<u64> {
-        seaql_migrations::Entity::find().count(&self.inner.db).await.map_err(db_err)
+        seaql_migrations::Entity::find().count(&self.conn()).await.map_err(db_err)
     }
 
     /// The tenant of single-tenant deployments.
@@ -90,7 +114,7 @@ impl Store {
             created_at: Set(micros(created_at)),
             ..Default::default()
         }
-        .insert(&self.inner.db)
+        .insert(&self.conn())
         .await
         .map_err(|e| write_err(e, "tenant", name))?;
         Ok(Tenant { id: TenantId(row.id), name: row.name, created_at })
@@ -98,14 +122,14 @@ impl Store {
 
     /// Looks a tenant up by id.
     pub async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>> {
-        tenant::Entity::find_by_id(id.0).one(&self.inner.db).await.map_err(db_err)?.map(tenant_from_row).transpose()
+        tenant::Entity::find_by_id(id.0).one(&self.conn()).await.map_err(db_err)?.map(tenant_from_row).transpose()
     }
 
     /// Looks a tenant up by name.
     pub async fn tenant_by_name(&self, name: &str) -> Result<Option<Tenant>> {
         tenant::Entity::find()
             .filter(tenant::Column::Name.eq(name))
-            .one(&self.inner.db)
+            .one(&self.conn())
             .await
             .map_err(db_err)?
             .map(tenant_from_row)
@@ -114,7 +138,7 @@ impl Store {
 
     /// All tenants, by id.
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>> {
-        let rows = tenant::Entity::find().order_by_asc(tenant::Column::Id).all(&self.inner.db).await.map_err(db_err)?;
+        let rows = tenant::Entity::find().order_by_asc(tenant::Column::Id).all(&self.conn()).await.map_err(db_err)?;
         rows.into_iter().map(tenant_from_row).collect()
     }
 }

@@ -120,7 +120,7 @@ async fn upsert<C: ConnectionTrait>(db: &C, a: &Administrator) -> Result<()> {
 /// Starts a transaction that holds the write locks of every unrestricted system-wide administrator
 /// (the whole database on SQLite), so that guarded writes serialize; returns how many there are.
 async fn lock_unrestricted(store: &Store) -> Result<(DatabaseTransaction, u64)> {
-    let txn = store.inner.db.begin().await.map_err(db_err)?;
+    let txn = store.conn().begin().await.map_err(db_err)?;
     // A write as the first statement: row locks on PostgreSQL/MySQL, the write lock on SQLite
     // (taken before any read, so a concurrent writer waits instead of failing with SQLITE_BUSY).
     let res = administrator::Entity::update_many()
@@ -156,7 +156,7 @@ impl Store {
     /// modify, then put). The tenant names are not checked against the tenants table.
     pub async fn put_administrator(&self, a: &Administrator) -> Result<()> {
         validate(a)?;
-        upsert(&self.inner.db, a).await
+        upsert(&self.conn(), a).await
     }
 
     /// Like [`Store::put_administrator`], but atomically refuses ([`StoreError::Invalid`]) a write
@@ -182,14 +182,13 @@ impl Store {
     /// The administrator with this login.
     pub async fn get_administrator(&self, login: &str) -> Result<Option<Administrator>> {
         let row =
-            administrator::Entity::find().filter(Column::Login.eq(login)).one(&self.inner.db).await.map_err(db_err)?;
+            administrator::Entity::find().filter(Column::Login.eq(login)).one(&self.conn()).await.map_err(db_err)?;
         row.map(from_row).transpose()
     }
 
     /// All administrators, by login.
     pub async fn list_administrators(&self) -> Result<Vec<Administrator>> {
-        let rows =
-            administrator::Entity::find().order_by_asc(Column::Login).all(&self.inner.db).await.map_err(db_err)?;
+        let rows = administrator::Entity::find().order_by_asc(Column::Login).all(&self.conn()).await.map_err(db_err)?;
         rows.into_iter().map(from_row).collect()
     }
 
@@ -197,7 +196,7 @@ impl Store {
     pub async fn delete_administrator(&self, login: &str) -> Result<()> {
         let res = administrator::Entity::delete_many()
             .filter(Column::Login.eq(login))
-            .exec(&self.inner.db)
+            .exec(&self.conn())
             .await
             .map_err(db_err)?;
         if res.rows_affected == 0 {
@@ -230,7 +229,7 @@ impl Store {
 
     /// Number of administrators that are unrestricted and system-wide (no tenant listed).
     pub async fn count_unrestricted_administrators(&self) -> Result<u64> {
-        administrator::Entity::find().filter(unrestricted()).count(&self.inner.db).await.map_err(db_err)
+        administrator::Entity::find().filter(unrestricted()).count(&self.conn()).await.map_err(db_err)
     }
 
     /// Records a failed login at `now`, atomically: increments the counter (restarting it when an
@@ -244,7 +243,7 @@ impl Store {
         prefs: &Preferences,
     ) -> Result<Option<OffsetDateTime>> {
         let now_us = micros(now);
-        let txn = self.inner.db.begin().await.map_err(db_err)?;
+        let txn = self.conn().begin().await.map_err(db_err)?;
         // The increment comes first: it takes the row lock (the write lock on SQLite).
         let res = administrator::Entity::update_many()
             .col_expr(Column::FailedLogins, Expr::col(Column::FailedLogins).add(1))
@@ -293,7 +292,7 @@ impl Store {
             .col_expr(Column::LockedUntil, Expr::val(Option::<i64>::None))
             .col_expr(Column::LastLogin, Expr::val(micros(now)))
             .filter(Column::Login.eq(login))
-            .exec(&self.inner.db)
+            .exec(&self.conn())
             .await
             .map_err(db_err)?;
         if res.rows_affected == 0 {
@@ -304,8 +303,7 @@ impl Store {
 
     /// The system-wide preferences (the defaults when the row is missing).
     pub async fn get_preferences(&self) -> Result<Preferences> {
-        let Some(row) = preferences::Entity::find_by_id(PREFERENCES_ID).one(&self.inner.db).await.map_err(db_err)?
-        else {
+        let Some(row) = preferences::Entity::find_by_id(PREFERENCES_ID).one(&self.conn()).await.map_err(db_err)? else {
             return Ok(Preferences::default());
         };
         Ok(Preferences {
@@ -344,7 +342,7 @@ impl Store {
             .to_owned();
         preferences::Entity::insert(row)
             .on_conflict(on_conflict)
-            .exec_without_returning(&self.inner.db)
+            .exec_without_returning(&self.conn())
             .await
             .map_err(db_err)?;
         Ok(())

@@ -45,7 +45,7 @@ fn audit_from_row(row: audit::Model) -> Result<(i64, AuditRecord)> {
 impl Store {
     /// Appends an audit record and its "audit" outbox event, in one transaction.
     pub async fn append_audit(&self, r: &AuditRecord) -> Result<()> {
-        let txn = self.inner.db.begin().await.map_err(db_err)?;
+        let txn = self.conn().begin().await.map_err(db_err)?;
         let row = audit::ActiveModel {
             tenant_id: Set(r.tenant.0),
             time: Set(micros(r.time)),
@@ -78,7 +78,7 @@ impl Store {
         } else {
             sel.order_by_asc(C::Time).order_by_asc(C::Id)
         };
-        let rows = sel.limit(page_limit(q.limit)).offset(q.offset).all(&self.inner.db).await.map_err(db_err)?;
+        let rows = sel.limit(page_limit(q.limit)).offset(q.offset).all(&self.conn()).await.map_err(db_err)?;
         rows.into_iter().map(audit_from_row).collect()
     }
 
@@ -88,7 +88,7 @@ impl Store {
         if topic.len() > 64 {
             return Err(StoreError::Invalid("event topic is longer than 64 bytes".into()));
         }
-        enqueue(&self.inner.db, tenant, topic, payload).await
+        enqueue(&self.conn(), tenant, topic, payload).await
     }
 
     /// The oldest undelivered events: (id, topic, payload). An unreadable payload comes back as a JSON string.
@@ -97,7 +97,7 @@ impl Store {
             .filter(outbox::Column::DeliveredAt.is_null())
             .order_by_asc(outbox::Column::Id)
             .limit(page_limit(limit))
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         Ok(rows
@@ -112,7 +112,7 @@ impl Store {
     /// Marks events delivered so [`Store::outbox_pending`] no longer returns them.
     pub async fn outbox_mark_delivered(&self, ids: &[i64]) -> Result<()> {
         let at = micros(now());
-        let txn = self.inner.db.begin().await.map_err(db_err)?;
+        let txn = self.conn().begin().await.map_err(db_err)?;
         for chunk in ids.chunks(MARK_CHUNK) {
             outbox::Entity::update_many()
                 .col_expr(outbox::Column::DeliveredAt, Expr::value(at))
@@ -129,7 +129,7 @@ impl Store {
     pub async fn outbox_purge_delivered(&self, before: time::OffsetDateTime) -> Result<u64> {
         let res = outbox::Entity::delete_many()
             .filter(outbox::Column::DeliveredAt.lt(micros(before)))
-            .exec(&self.inner.db)
+            .exec(&self.conn())
             .await
             .map_err(db_err)?;
         Ok(res.rows_affected)

@@ -80,7 +80,7 @@ impl Store {
         let time = micros(ev.time);
         let serial = ev.serial.as_deref().map(|s| clip(s, MAX_NAME_LEN));
         let progress_type = ev.progress.as_ref().map(|p| clip(&p.progress_type, MAX_NAME_LEN));
-        let txn = self.inner.db.begin().await.map_err(db_err)?;
+        let txn = self.conn().begin().await.map_err(db_err)?;
         let log = bootstrap_log::ActiveModel {
             tenant_id: Set(ev.tenant.0),
             time: Set(time),
@@ -181,7 +181,7 @@ impl Store {
         } else {
             sel.order_by_asc(C::Time).order_by_asc(C::Id)
         };
-        let rows = sel.limit(page_limit(q.limit)).offset(q.offset).all(&self.inner.db).await.map_err(db_err)?;
+        let rows = sel.limit(page_limit(q.limit)).offset(q.offset).all(&self.conn()).await.map_err(db_err)?;
         rows.into_iter().map(entry_from_row).collect()
     }
 
@@ -190,7 +190,7 @@ impl Store {
         let row = device_status::Entity::find()
             .filter(device_status::Column::TenantId.eq(tenant.0))
             .filter(device_status::Column::Serial.eq(serial))
-            .one(&self.inner.db)
+            .one(&self.conn())
             .await
             .map_err(db_err)?;
         row.map(status_from_row).transpose()
@@ -203,7 +203,7 @@ impl Store {
             .order_by_asc(device_status::Column::Serial)
             .limit(page_limit(limit))
             .offset(offset)
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         rows.into_iter().map(status_from_row).collect()
@@ -216,7 +216,7 @@ impl Store {
             .filter(device_status::Column::TenantId.eq(tenant.0))
             .filter(device_status::Column::Serial.between(first, last))
             .order_by_asc(device_status::Column::Serial)
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         rows.into_iter().map(status_from_row).collect()
@@ -236,7 +236,7 @@ impl Store {
             .order_by_desc(progress::Column::Time)
             .order_by_desc(progress::Column::Id)
             .limit(crate::MAX_PAGE_SIZE)
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         rows.into_iter()

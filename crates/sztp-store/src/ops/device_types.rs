@@ -72,7 +72,7 @@ impl Store {
             .to_owned();
         device_type::Entity::insert(row)
             .on_conflict(on_conflict)
-            .exec_without_returning(&self.inner.db)
+            .exec_without_returning(&self.conn())
             .await
             .map_err(|e| owned_write_err(e, tenant, "device type", &t.name))?;
         Ok(())
@@ -81,7 +81,7 @@ impl Store {
     /// The device type with this name.
     pub async fn get_device_type(&self, tenant: TenantId, name: &str) -> Result<Option<DeviceType>> {
         let row =
-            find_owned::<device_type::Entity, _>(&self.inner.db, Column::TenantId, Column::Name, tenant, name).await?;
+            find_owned::<device_type::Entity, _>(&self.conn(), Column::TenantId, Column::Name, tenant, name).await?;
         row.map(from_row).transpose()
     }
 
@@ -90,7 +90,7 @@ impl Store {
         let rows = device_type::Entity::find()
             .filter(Column::TenantId.eq(tenant.0))
             .order_by_asc(Column::Name)
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         rows.into_iter().map(from_row).collect()
@@ -101,7 +101,7 @@ impl Store {
         let res = device_type::Entity::delete_many()
             .filter(Column::TenantId.eq(tenant.0))
             .filter(Column::Name.eq(name))
-            .exec(&self.inner.db)
+            .exec(&self.conn())
             .await
             .map_err(|e: DbErr| {
                 if is_fk_violation(&e) {

@@ -84,7 +84,7 @@ impl Store {
         validate(d)?;
         let res = device::Entity::insert(to_row(tenant, d, micros(now()))?)
             .on_conflict(upsert())
-            .exec_without_returning(&self.inner.db)
+            .exec_without_returning(&self.conn())
             .await;
         match res {
             Ok(_) => Ok(()),
@@ -112,7 +112,7 @@ impl Store {
             .column(device_type::Column::Name)
             .filter(device_type::Column::TenantId.eq(tenant.0))
             .into_tuple::<String>()
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?
             .into_iter()
@@ -133,7 +133,7 @@ impl Store {
             });
             results.push(checked.map(|row| rows.push(row)));
         }
-        let txn = self.inner.db.begin().await.map_err(db_err)?;
+        let txn = self.conn().begin().await.map_err(db_err)?;
         for chunk in rows.chunks(BULK_CHUNK) {
             device::Entity::insert_many(chunk.to_vec())
                 .on_conflict(upsert())
@@ -154,7 +154,7 @@ impl Store {
     /// The device with this serial number.
     pub async fn get_device(&self, tenant: TenantId, serial: &str) -> Result<Option<Device>> {
         let (t, s) = (device::Column::TenantId, device::Column::Serial);
-        find_owned::<device::Entity, _>(&self.inner.db, t, s, tenant, serial).await?.map(from_row).transpose()
+        find_owned::<device::Entity, _>(&self.conn(), t, s, tenant, serial).await?.map(from_row).transpose()
     }
 
     /// A page of the tenant's devices, by serial number (at most [`crate::MAX_PAGE_SIZE`]).
@@ -164,7 +164,7 @@ impl Store {
             .order_by_asc(device::Column::Serial)
             .limit(page_limit(limit))
             .offset(offset)
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         rows.into_iter().map(from_row).collect()
@@ -181,7 +181,7 @@ impl Store {
         let rows = select
             .order_by_asc(device::Column::Serial)
             .limit(page_limit(limit))
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         rows.into_iter().map(from_row).collect()
@@ -189,18 +189,18 @@ impl Store {
 
     /// Number of devices of the tenant.
     pub async fn count_devices(&self, tenant: TenantId) -> Result<u64> {
-        device::Entity::find().filter(device::Column::TenantId.eq(tenant.0)).count(&self.inner.db).await.map_err(db_err)
+        device::Entity::find().filter(device::Column::TenantId.eq(tenant.0)).count(&self.conn()).await.map_err(db_err)
     }
 
     /// Deletes a device (its status, logs and voucher stay).
     pub async fn delete_device(&self, tenant: TenantId, serial: &str) -> Result<()> {
         let (t, s) = (device::Column::TenantId, device::Column::Serial);
-        delete_owned::<device::Entity, _>(&self.inner.db, t, s, tenant, serial, "device").await
+        delete_owned::<device::Entity, _>(&self.conn(), t, s, tenant, serial, "device").await
     }
 
     /// Hot path: the device and its type, in two indexed reads.
     pub async fn device_with_type(&self, tenant: TenantId, serial: &str) -> Result<Option<(Device, DeviceType)>> {
-        let db = &self.inner.db;
+        let db = &self.conn();
         let (t, s) = (device::Column::TenantId, device::Column::Serial);
         let Some(row) = find_owned::<device::Entity, _>(db, t, s, tenant, serial).await? else {
             return Ok(None);

@@ -92,7 +92,7 @@ impl Store {
             .to_owned();
         endpoint::Entity::insert(row)
             .on_conflict(on_conflict)
-            .exec_without_returning(&self.inner.db)
+            .exec_without_returning(&self.conn())
             .await
             .map_err(|e| owned_write_err(e, ep.tenant_id, "endpoint", &ep.name))?;
         self.endpoints_changed();
@@ -101,20 +101,20 @@ impl Store {
 
     /// The endpoint with this name.
     pub async fn get_endpoint(&self, name: &str) -> Result<Option<Endpoint>> {
-        let row = endpoint::Entity::find().filter(Column::Name.eq(name)).one(&self.inner.db).await.map_err(db_err)?;
+        let row = endpoint::Entity::find().filter(Column::Name.eq(name)).one(&self.conn()).await.map_err(db_err)?;
         row.map(from_row).transpose()
     }
 
     /// All endpoints, by name.
     pub async fn list_endpoints(&self) -> Result<Vec<Endpoint>> {
-        let rows = endpoint::Entity::find().order_by_asc(Column::Name).all(&self.inner.db).await.map_err(db_err)?;
+        let rows = endpoint::Entity::find().order_by_asc(Column::Name).all(&self.conn()).await.map_err(db_err)?;
         rows.into_iter().map(from_row).collect()
     }
 
     /// Deletes the endpoint with this name, then notifies [`Store::endpoint_changes`].
     pub async fn delete_endpoint(&self, name: &str) -> Result<()> {
         let res =
-            endpoint::Entity::delete_many().filter(Column::Name.eq(name)).exec(&self.inner.db).await.map_err(db_err)?;
+            endpoint::Entity::delete_many().filter(Column::Name.eq(name)).exec(&self.conn()).await.map_err(db_err)?;
         if res.rows_affected == 0 {
             return Err(StoreError::NotFound { kind: "endpoint", name: name.to_owned() });
         }
@@ -128,6 +128,9 @@ impl Store {
     }
 
     pub(crate) fn endpoints_changed(&self) {
-        self.inner.endpoint_version.send_modify(|v| *v = v.wrapping_add(1));
+        match &self.tx {
+            Some(tx) => tx.endpoints_changed.store(true, std::sync::atomic::Ordering::Relaxed),
+            None => self.inner.endpoint_version.send_modify(|v| *v = v.wrapping_add(1)),
+        }
     }
 }

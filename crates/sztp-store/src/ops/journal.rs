@@ -18,7 +18,7 @@ impl Store {
             started_at: Set(micros(now())),
             ..Default::default()
         };
-        let id = change_journal::Entity::insert(row).exec(&self.inner.db).await.map_err(db_err)?.last_insert_id;
+        let id = change_journal::Entity::insert(row).exec(&self.conn()).await.map_err(db_err)?.last_insert_id;
         Ok(JournalId(id))
     }
 
@@ -29,13 +29,13 @@ impl Store {
             record: Set(to_json(undo, "undo record")?),
             ..Default::default()
         };
-        change_undo::Entity::insert(row).exec_without_returning(&self.inner.db).await.map_err(db_err)?;
+        change_undo::Entity::insert(row).exec_without_returning(&self.conn()).await.map_err(db_err)?;
         Ok(())
     }
 
     /// Forgets a journal and its records (the change is complete, or undone).
     pub async fn journal_close(&self, journal: JournalId) -> Result<()> {
-        change_journal::Entity::delete_by_id(journal.0).exec(&self.inner.db).await.map_err(db_err)?;
+        change_journal::Entity::delete_by_id(journal.0).exec(&self.conn()).await.map_err(db_err)?;
         Ok(())
     }
 
@@ -43,7 +43,7 @@ impl Store {
     pub async fn journals_open(&self) -> Result<Vec<ChangeJournal>> {
         let heads = change_journal::Entity::find()
             .order_by_asc(change_journal::Column::Id)
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         let mut out = Vec::with_capacity(heads.len());
@@ -51,7 +51,7 @@ impl Store {
             let records = change_undo::Entity::find()
                 .filter(change_undo::Column::JournalId.eq(head.id))
                 .order_by_asc(change_undo::Column::Id)
-                .all(&self.inner.db)
+                .all(&self.conn())
                 .await
                 .map_err(db_err)?;
             out.push(ChangeJournal {

@@ -56,7 +56,7 @@ impl Store {
             .on_conflict(
                 OnConflict::columns([key::Column::TenantId, key::Column::Name]).update_columns(cols).to_owned(),
             )
-            .exec_without_returning(&self.inner.db)
+            .exec_without_returning(&self.conn())
             .await
             .map_err(|e| owned_write_err(e, tenant, "key", &k.name))?;
         Ok(())
@@ -64,8 +64,8 @@ impl Store {
 
     /// The key with this name.
     pub async fn get_key(&self, tenant: TenantId, name: &str) -> Result<Option<StoredKey>> {
-        let row = find_owned::<key::Entity, _>(&self.inner.db, key::Column::TenantId, key::Column::Name, tenant, name)
-            .await?;
+        let row =
+            find_owned::<key::Entity, _>(&self.conn(), key::Column::TenantId, key::Column::Name, tenant, name).await?;
         row.map(key_from_row).transpose()
     }
 
@@ -74,7 +74,7 @@ impl Store {
         let rows = key::Entity::find()
             .filter(key::Column::TenantId.eq(tenant.0))
             .order_by_asc(key::Column::Name)
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         rows.into_iter().map(key_from_row).collect()
@@ -82,14 +82,14 @@ impl Store {
 
     /// Deletes a key.
     pub async fn delete_key(&self, tenant: TenantId, name: &str) -> Result<()> {
-        delete_owned::<key::Entity, _>(&self.inner.db, key::Column::TenantId, key::Column::Name, tenant, name, "key")
+        delete_owned::<key::Entity, _>(&self.conn(), key::Column::TenantId, key::Column::Name, tenant, name, "key")
             .await
     }
 
     /// Creates or replaces a trust bag and its certificates, in one transaction.
     pub async fn put_trust_bag(&self, tenant: TenantId, bag: &TrustBag) -> Result<()> {
         check_name("trust bag", &bag.name)?;
-        let txn = self.inner.db.begin().await.map_err(db_err)?;
+        let txn = self.conn().begin().await.map_err(db_err)?;
         let row = trust_bag::ActiveModel {
             tenant_id: Set(tenant.0),
             name: Set(bag.name.clone()),
@@ -139,7 +139,7 @@ impl Store {
 
     /// The trust bag with this name and its certificates, in order.
     pub async fn get_trust_bag(&self, tenant: TenantId, name: &str) -> Result<Option<TrustBag>> {
-        let db = &self.inner.db;
+        let db = &self.conn();
         let Some(row) =
             find_owned::<trust_bag::Entity, _>(db, trust_bag::Column::TenantId, trust_bag::Column::Name, tenant, name)
                 .await?
@@ -158,7 +158,7 @@ impl Store {
 
     /// All trust bags of the tenant with their certificates, by name (two queries).
     pub async fn list_trust_bags(&self, tenant: TenantId) -> Result<Vec<TrustBag>> {
-        let db = &self.inner.db;
+        let db = &self.conn();
         let bags = trust_bag::Entity::find()
             .filter(trust_bag::Column::TenantId.eq(tenant.0))
             .order_by_asc(trust_bag::Column::Name)
@@ -188,7 +188,7 @@ impl Store {
 
     /// Deletes a trust bag and its certificates.
     pub async fn delete_trust_bag(&self, tenant: TenantId, name: &str) -> Result<()> {
-        let txn = self.inner.db.begin().await.map_err(db_err)?;
+        let txn = self.conn().begin().await.map_err(db_err)?;
         let Some(row) = find_owned::<trust_bag::Entity, _>(
             &txn,
             trust_bag::Column::TenantId,
@@ -230,7 +230,7 @@ impl Store {
             .to_owned();
         owner_cert::Entity::insert(row)
             .on_conflict(on_conflict)
-            .exec_without_returning(&self.inner.db)
+            .exec_without_returning(&self.conn())
             .await
             .map_err(|e| owned_write_err(e, tenant, "owner certificate", &oc.name))?;
         Ok(())
@@ -239,7 +239,7 @@ impl Store {
     /// The owner certificate with this name.
     pub async fn get_owner_certificate(&self, tenant: TenantId, name: &str) -> Result<Option<OwnerCertificate>> {
         let (t, n) = (owner_cert::Column::TenantId, owner_cert::Column::Name);
-        Ok(find_owned::<owner_cert::Entity, _>(&self.inner.db, t, n, tenant, name).await?.map(owner_from_row))
+        Ok(find_owned::<owner_cert::Entity, _>(&self.conn(), t, n, tenant, name).await?.map(owner_from_row))
     }
 
     /// All owner certificates of the tenant, by name.
@@ -247,7 +247,7 @@ impl Store {
         let rows = owner_cert::Entity::find()
             .filter(owner_cert::Column::TenantId.eq(tenant.0))
             .order_by_asc(owner_cert::Column::Name)
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         Ok(rows.into_iter().map(owner_from_row).collect())
@@ -256,7 +256,7 @@ impl Store {
     /// Deletes an owner certificate.
     pub async fn delete_owner_certificate(&self, tenant: TenantId, name: &str) -> Result<()> {
         let (t, n) = (owner_cert::Column::TenantId, owner_cert::Column::Name);
-        delete_owned::<owner_cert::Entity, _>(&self.inner.db, t, n, tenant, name, "owner certificate").await
+        delete_owned::<owner_cert::Entity, _>(&self.conn(), t, n, tenant, name, "owner certificate").await
     }
 
     /// Creates or replaces the voucher of a device.
@@ -275,7 +275,7 @@ impl Store {
             .to_owned();
         voucher::Entity::insert(row)
             .on_conflict(on_conflict)
-            .exec_without_returning(&self.inner.db)
+            .exec_without_returning(&self.conn())
             .await
             .map_err(|e| owned_write_err(e, tenant, "voucher", &v.serial))?;
         Ok(())
@@ -284,7 +284,7 @@ impl Store {
     /// The voucher of the device with this serial number.
     pub async fn get_voucher(&self, tenant: TenantId, serial: &str) -> Result<Option<StoredVoucher>> {
         let (t, s) = (voucher::Column::TenantId, voucher::Column::Serial);
-        find_owned::<voucher::Entity, _>(&self.inner.db, t, s, tenant, serial).await?.map(voucher_from_row).transpose()
+        find_owned::<voucher::Entity, _>(&self.conn(), t, s, tenant, serial).await?.map(voucher_from_row).transpose()
     }
 
     /// Vouchers of the tenant, by serial number.
@@ -295,7 +295,7 @@ impl Store {
             .order_by_asc(voucher::Column::Serial)
             .limit(crate::codec::page_limit(limit))
             .offset(offset)
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         rows.into_iter().map(voucher_from_row).collect()
@@ -317,7 +317,7 @@ impl Store {
         let rows = select
             .order_by_asc(voucher::Column::Serial)
             .limit(crate::codec::page_limit(limit))
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         rows.into_iter().map(voucher_from_row).collect()
@@ -326,6 +326,6 @@ impl Store {
     /// Deletes the voucher of a device.
     pub async fn delete_voucher(&self, tenant: TenantId, serial: &str) -> Result<()> {
         let (t, s) = (voucher::Column::TenantId, voucher::Column::Serial);
-        delete_owned::<voucher::Entity, _>(&self.inner.db, t, s, tenant, serial, "voucher").await
+        delete_owned::<voucher::Entity, _>(&self.conn(), t, s, tenant, serial, "voucher").await
     }
 }

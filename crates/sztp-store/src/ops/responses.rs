@@ -59,7 +59,7 @@ impl Store {
             .to_owned();
         response::Entity::insert(row)
             .on_conflict(on_conflict)
-            .exec_without_returning(&self.inner.db)
+            .exec_without_returning(&self.conn())
             .await
             .map_err(|e| owned_write_err(e, tenant, "response", &r.name))?;
         Ok(())
@@ -68,7 +68,7 @@ impl Store {
     /// The response with this name.
     pub async fn get_response(&self, tenant: TenantId, name: &str) -> Result<Option<Response>> {
         let (t, n) = (response::Column::TenantId, response::Column::Name);
-        find_owned::<response::Entity, _>(&self.inner.db, t, n, tenant, name).await?.map(response_from_row).transpose()
+        find_owned::<response::Entity, _>(&self.conn(), t, n, tenant, name).await?.map(response_from_row).transpose()
     }
 
     /// All responses of the tenant, by name.
@@ -76,7 +76,7 @@ impl Store {
         let rows = response::Entity::find()
             .filter(response::Column::TenantId.eq(tenant.0))
             .order_by_asc(response::Column::Name)
-            .all(&self.inner.db)
+            .all(&self.conn())
             .await
             .map_err(db_err)?;
         rows.into_iter().map(response_from_row).collect()
@@ -85,7 +85,7 @@ impl Store {
     /// Deletes a response (rules naming it then match nothing).
     pub async fn delete_response(&self, tenant: TenantId, name: &str) -> Result<()> {
         let (t, n) = (response::Column::TenantId, response::Column::Name);
-        delete_owned::<response::Entity, _>(&self.inner.db, t, n, tenant, name, "response").await
+        delete_owned::<response::Entity, _>(&self.conn(), t, n, tenant, name, "response").await
     }
 
     /// Creates or replaces an artifact; `sha256` and `size` are the caller's (checked for shape, not recomputed).
@@ -119,7 +119,7 @@ impl Store {
             .to_owned();
         artifact::Entity::insert(row)
             .on_conflict(on_conflict)
-            .exec_without_returning(&self.inner.db)
+            .exec_without_returning(&self.conn())
             .await
             .map_err(|e| owned_write_err(e, tenant, "artifact", &a.name))?;
         Ok(())
@@ -128,7 +128,7 @@ impl Store {
     /// The artifact with this name, content included.
     pub async fn get_artifact(&self, tenant: TenantId, name: &str) -> Result<Option<Artifact>> {
         let (t, n) = (artifact::Column::TenantId, artifact::Column::Name);
-        let Some(row) = find_owned::<artifact::Entity, _>(&self.inner.db, t, n, tenant, name).await? else {
+        let Some(row) = find_owned::<artifact::Entity, _>(&self.conn(), t, n, tenant, name).await? else {
             return Ok(None);
         };
         Ok(Some(Artifact {
@@ -145,7 +145,7 @@ impl Store {
         let q = artifact::Entity::find()
             .filter(artifact::Column::TenantId.eq(tenant.0))
             .filter(artifact::Column::Name.eq(name));
-        let row = meta_columns(q).into_tuple::<MetaRow>().one(&self.inner.db).await.map_err(db_err)?;
+        let row = meta_columns(q).into_tuple::<MetaRow>().one(&self.conn()).await.map_err(db_err)?;
         row.map(meta_from_row).transpose()
     }
 
@@ -154,13 +154,13 @@ impl Store {
         let q = artifact::Entity::find()
             .filter(artifact::Column::TenantId.eq(tenant.0))
             .order_by_asc(artifact::Column::Name);
-        let rows = meta_columns(q).into_tuple::<MetaRow>().all(&self.inner.db).await.map_err(db_err)?;
+        let rows = meta_columns(q).into_tuple::<MetaRow>().all(&self.conn()).await.map_err(db_err)?;
         rows.into_iter().map(meta_from_row).collect()
     }
 
     /// Deletes an artifact.
     pub async fn delete_artifact(&self, tenant: TenantId, name: &str) -> Result<()> {
         let (t, n) = (artifact::Column::TenantId, artifact::Column::Name);
-        delete_owned::<artifact::Entity, _>(&self.inner.db, t, n, tenant, name, "artifact").await
+        delete_owned::<artifact::Entity, _>(&self.conn(), t, n, tenant, name, "artifact").await
     }
 }

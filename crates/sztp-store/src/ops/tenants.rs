@@ -67,7 +67,7 @@ impl Store {
                 "tenant 'default' cannot be deleted: the server falls back to it".to_owned(),
             ));
         }
-        let txn = self.inner.db.begin().await.map_err(db_err)?;
+        let txn = self.conn().begin().await.map_err(db_err)?;
         // A write first: it locks the tenant row on PostgreSQL/MySQL, so a concurrent insert
         // under this tenant waits for the outcome (and then finds no tenant), and takes the write
         // lock on SQLite before any read.

@@ -9,6 +9,7 @@ mod fixtures;
 mod logs;
 mod sqlite;
 mod tenants;
+mod uow;
 
 use sztp_store::{OpenOptions, Store};
 
@@ -115,6 +116,9 @@ macro_rules! conformance {
                 logs::undo_journals_keep_their_records_in_order_until_closed,
                 tenants::deleting_a_tenant_removes_everything_it_owns,
                 tenants::writes_racing_a_tenant_deletion_leave_nothing_behind,
+                uow::a_unit_of_work_commits_everything_or_nothing,
+                uow::endpoint_watchers_hear_of_committed_changes_only,
+                uow::concurrent_units_of_work_do_not_both_create,
             );
         }
     };
