@@ -1,16 +1,20 @@
 //! One audit record per request on every API: who (the authenticated principal, if any), from
-//! where, method, path and outcome. Written before the response leaves, in the audit log of the
-//! endpoint's tenant (of the default tenant when the request deleted the endpoint's tenant).
+//! where, method, path and outcome. Committed before the response leaves, in one unit of work
+//! with the request's bootstrapping-log records, in the audit log of the endpoint's tenant (of
+//! the default tenant when the request deleted the endpoint's tenant).
 
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
-use axum::response::Response;
-use sztp_store::{AuditRecord, TenantId};
+use axum::response::{IntoResponse, Response};
+use sztp_protocol::codec::Encoding;
+use sztp_store::{AuditRecord, BootstrapEvent, Store, StoreError, TenantId};
 use time::OffsetDateTime;
 use tracing::warn;
 
+use crate::domain::request_log::RequestLog;
 use crate::listen::PeerInfo;
+use crate::restconf::ErrorReply;
 use crate::state::AppState;
 
 /// The authenticated principal of a request; handlers put it in the response extensions.
@@ -34,7 +38,9 @@ pub fn layer(router: Router, app: AppState, tenant: TenantId, api: String) -> Ro
     router.layer(middleware::from_fn_with_state(AuditState { app, tenant, api }, record))
 }
 
-async fn record(State(state): State<AuditState>, request: Request, next: Next) -> Response {
+async fn record(State(state): State<AuditState>, mut request: Request, next: Next) -> Response {
+    let log = RequestLog::default();
+    request.extensions_mut().insert(log.clone());
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let source = request.extensions().get::<PeerInfo>().map(|p| p.remote.to_string()).unwrap_or_default();
@@ -53,8 +59,28 @@ async fn record(State(state): State<AuditState>, request: Request, next: Next) -
         path,
         status: response.status().as_u16(),
     };
-    if let Err(e) = state.app.store().append_audit(&record).await {
-        warn!(error = %e, "could not write the audit log");
+    let events = log.take(record.status);
+    match commit(state.app.store(), &events, &record).await {
+        Ok(()) => response,
+        // A 2xx promises the device its records are kept (RFC 8572 §7.3: a report is stored
+        // before 204); without the commit, that promise would be false.
+        Err(e) if !events.is_empty() && response.status().is_success() => {
+            warn!(error = %e, "could not commit a request's records; answering 500");
+            ErrorReply::not_recorded(Encoding::Json).into_response()
+        }
+        Err(e) => {
+            warn!(error = %e, "could not write the audit log");
+            response
+        }
     }
-    response
+}
+
+/// The request's bootstrapping-log records and its audit record, in one commit.
+async fn commit(store: &Store, events: &[BootstrapEvent], record: &AuditRecord) -> Result<(), StoreError> {
+    let uow = store.begin().await?;
+    for event in events {
+        uow.record_bootstrap(event).await?;
+    }
+    uow.append_audit(record).await?;
+    uow.commit().await
 }

@@ -6,8 +6,8 @@ use std::net::{IpAddr, SocketAddr};
 use sztp_protocol::x509::load_certificates;
 use sztp_store::{ClientAuth as StoredClientAuth, Endpoint, TlsVersion};
 
+use crate::domain::keys;
 use crate::listen::{ClientAuth, EndpointSpec, TlsMin, TlsSettings};
-use crate::provisioning::keys;
 use crate::state::AppState;
 
 /// Builds the listener spec of an endpoint; the error is a one-line reason.

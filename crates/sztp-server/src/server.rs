@@ -13,8 +13,8 @@ use sztp_ca::KeyEncryptionKey;
 use sztp_store::{Endpoint, OpenOptions, Store, TenantId};
 use tracing::{info, warn};
 
+use crate::api::southbound::{self, Southbound};
 use crate::audit;
-use crate::bootstrap_api::{self, Southbound};
 use crate::endpoints::to_spec;
 use crate::listen::{EndpointSpec, Listeners, RouterFactory, Signal, Signals};
 use crate::state::AppState;
@@ -200,7 +200,7 @@ fn router_factory(app: AppState, tenants: Arc<Mutex<HashMap<String, TenantId>>>)
         }
         if has("rfc8572") {
             let state = Southbound { app: app.clone(), tenant, endpoint: endpoint.clone(), files: has("files") };
-            router = router.merge(bootstrap_api::router(state, has("files")));
+            router = router.merge(southbound::router(state, has("files")));
         }
         // The fallback goes in before the audit layer so unknown paths are audited too.
         let router = router.fallback(not_found);
@@ -211,9 +211,6 @@ fn router_factory(app: AppState, tenants: Arc<Mutex<HashMap<String, TenantId>>>)
 async fn not_found(headers: axum::http::HeaderMap) -> axum::response::Response {
     use axum::response::IntoResponse;
     use sztp_protocol::codec::Encoding;
-    use sztp_protocol::model::restconf_errors::{ErrorTag, ErrorType};
     let encoding = crate::restconf::negotiate(&headers, Encoding::Json).unwrap_or(Encoding::Json);
-    crate::restconf::ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::InvalidValue, "no such resource")
-        .with_status(axum::http::StatusCode::NOT_FOUND)
-        .into_response()
+    crate::restconf::ErrorReply::not_found(encoding, "no such resource").into_response()
 }

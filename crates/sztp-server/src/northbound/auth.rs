@@ -78,7 +78,7 @@ pub async fn authenticate(store: &Store, parts: &axum::http::request::Parts) -> 
         return Ok(Caller::FirstUse);
     }
     let client_leaf = peer.filter(|p| p.tls).and_then(|p| p.client_chain.as_ref()).and_then(|c| c.first());
-    let Some((login, password)) = crate::bootstrap_api::basic_credentials(headers) else {
+    let Some((login, password)) = crate::api::southbound::basic_credentials(headers) else {
         // A client certificate alone names an administrator who has no password.
         if let Some(leaf) = client_leaf {
             return certificate_only(store, leaf).await;

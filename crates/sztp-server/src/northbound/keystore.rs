@@ -13,7 +13,7 @@ use sztp_store::{StoredKey, TenantId};
 use super::json::{Fields, b64, rfc3339};
 use super::path::Step;
 use super::{error, field_error, not_found, reply, store_error};
-use crate::provisioning::keys;
+use crate::domain::keys;
 use crate::restconf::ErrorReply;
 use crate::state::AppState;
 

@@ -140,7 +140,7 @@ async fn kind_put(app: &AppState, kind: Kind, tenant: TenantId, entry: &Value) -
         }
         Kind::Response => {
             let r = responses::from_json(entry).map_err(field_error)?;
-            crate::provisioning::conveyed::conveyed_information(&r.spec, sztp_store::CompatProfile::Rfc8572)
+            crate::domain::conveyed::conveyed_information(&r.spec, sztp_store::CompatProfile::Rfc8572)
                 .map_err(|e| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, e.to_string()))?;
             store.put_response(tenant, &r).await
         }

@@ -172,6 +172,11 @@ mod tests {
                 outcome: "no response matched".into(),
                 progress: None,
                 detail: None,
+                change: sztp_store::StatusChange {
+                    attempt: true,
+                    error: Some("no response matched".into()),
+                    ..Default::default()
+                },
             };
             store.record_bootstrap(&event).await.unwrap();
         }

@@ -70,6 +70,25 @@ pub struct BootstrapEvent {
     /// Anything else worth keeping (input fields, chosen response, …).
     #[serde(default)]
     pub detail: Option<serde_json::Value>,
+    /// What the request changes in the device's status row (decided by the caller's domain).
+    #[serde(default, skip)]
+    pub change: StatusChange,
+}
+
+/// What one request changes in its device's status row. The store applies it as told; it does
+/// not read meaning into statuses or progress types.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusChange {
+    /// The request was a bootstrap attempt (get-bootstrapping-data): the count goes up.
+    pub attempt: bool,
+    /// The device's new stage.
+    pub stage: Option<String>,
+    /// The error to show as the device's latest.
+    pub error: Option<String>,
+    /// The bootstrap completed now.
+    pub completed: bool,
+    /// A new bootstrap starts: the latest error and completion time are cleared.
+    pub restart: bool,
 }
 
 impl BootstrapEvent {

@@ -12,39 +12,6 @@ use crate::error::{Result, db_err};
 use crate::model::{BootstrapEvent, DeviceStatus, LogEntry, LogQuery, ProgressReport, TenantId};
 use crate::store::Store;
 
-/// Progress type that starts a new bootstrap and clears the previous outcome.
-const INITIATED: &str = "bootstrap-initiated";
-/// Progress type that marks success.
-const COMPLETE: &str = "bootstrap-complete";
-
-/// What one event does to the device's status row.
-struct StatusChange {
-    attempts: i64,
-    stage: Option<String>,
-    last_error: Option<String>,
-    completed: bool,
-    restart: bool,
-}
-
-fn status_change(ev: &BootstrapEvent) -> StatusChange {
-    let ptype = ev.progress.as_ref().map(|p| p.progress_type.as_str());
-    let last_error = if ev.status >= 400 {
-        Some(ev.outcome.clone())
-    } else {
-        ev.progress.as_ref().filter(|p| p.progress_type.ends_with("-error")).map(|p| match &p.message {
-            Some(m) => format!("{}: {m}", p.progress_type),
-            None => p.progress_type.clone(),
-        })
-    };
-    StatusChange {
-        attempts: i64::from(ev.operation == BootstrapEvent::GET_BOOTSTRAPPING_DATA),
-        stage: ptype.map(|t| clip(t, MAX_NAME_LEN)),
-        last_error,
-        completed: ptype == Some(COMPLETE),
-        restart: ptype == Some(INITIATED),
-    }
-}
-
 fn entry_from_row(row: bootstrap_log::Model) -> Result<LogEntry> {
     Ok(LogEntry {
         id: row.id,
@@ -73,9 +40,9 @@ fn status_from_row(row: device_status::Model) -> Result<DeviceStatus> {
 }
 
 impl Store {
-    /// Records one southbound request durably, in ONE transaction: a bootstrapping-log row; for a
-    /// known serial number, the device status upsert and the progress report; and a "bootstrap"
-    /// outbox event. Returns after the commit.
+    /// Records one southbound request durably, in ONE transaction (or inside the caller's unit of
+    /// work): a bootstrapping-log row; for a known serial number, the device status change
+    /// (`ev.change`) and the progress report; and a "bootstrap" outbox event.
     pub async fn record_bootstrap(&self, ev: &BootstrapEvent) -> Result<()> {
         let time = micros(ev.time);
         let serial = ev.serial.as_deref().map(|s| clip(s, MAX_NAME_LEN));
@@ -97,28 +64,29 @@ impl Store {
         let log_id = bootstrap_log::Entity::insert(log).exec(&txn).await.map_err(db_err)?.last_insert_id;
 
         if let Some(serial) = &serial {
-            let change = status_change(ev);
+            let change = &ev.change;
+            let stage = change.stage.as_deref().map(|s| clip(s, MAX_NAME_LEN));
             let row = device_status::ActiveModel {
                 tenant_id: Set(ev.tenant.0),
                 serial: Set(serial.clone()),
                 first_seen: Set(Some(time)),
                 last_seen: Set(Some(time)),
-                attempts: Set(change.attempts),
-                stage: Set(change.stage.clone()),
-                last_error: Set(change.last_error.clone()),
+                attempts: Set(i64::from(change.attempt)),
+                stage: Set(stage.clone()),
+                last_error: Set(change.error.clone()),
                 completed_at: Set(change.completed.then_some(time)),
                 ..Default::default()
             };
             use device_status::Column as C;
             let mut on_conflict = OnConflict::columns([C::TenantId, C::Serial]);
             on_conflict.update_column(C::LastSeen);
-            if change.attempts != 0 {
-                on_conflict.value(C::Attempts, Expr::col((device_status::Entity, C::Attempts)).add(change.attempts));
+            if change.attempt {
+                on_conflict.value(C::Attempts, Expr::col((device_status::Entity, C::Attempts)).add(1));
             }
-            if change.stage.is_some() {
+            if stage.is_some() {
                 on_conflict.update_column(C::Stage);
             }
-            if change.last_error.is_some() || change.restart {
+            if change.error.is_some() || change.restart {
                 on_conflict.update_column(C::LastError);
             }
             if change.completed || change.restart {

@@ -134,5 +134,23 @@ pub(crate) fn event(
             trust_anchor_certs: Vec::new(),
         }),
         detail: Some(serde_json::json!({ "hw-model": "model-x", "n": 1 })),
+        change: StatusChange {
+            attempt: operation == BootstrapEvent::GET_BOOTSTRAPPING_DATA,
+            stage: progress.map(|(t, _)| t.to_owned()),
+            error: progress.filter(|(t, _)| t.ends_with("-error")).map(|(t, m)| match m {
+                Some(m) => format!("{t}: {m}"),
+                None => t.to_owned(),
+            }),
+            completed: progress.is_some_and(|(t, _)| t == "bootstrap-complete"),
+            restart: progress.is_some_and(|(t, _)| t == "bootstrap-initiated"),
+        },
     }
+}
+
+/// A refused request: its status, and its outcome as the device's latest error.
+pub(crate) fn refused(mut ev: BootstrapEvent, status: u16, outcome: &str) -> BootstrapEvent {
+    ev.status = status;
+    ev.outcome = outcome.to_owned();
+    ev.change.error = Some(outcome.to_owned());
+    ev
 }

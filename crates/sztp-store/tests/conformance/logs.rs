@@ -3,7 +3,7 @@
 
 use sztp_store::*;
 
-use crate::fixtures::{at, event};
+use crate::fixtures::{at, event, refused};
 
 const T: TenantId = TenantId::DEFAULT;
 const GBD: &str = BootstrapEvent::GET_BOOTSTRAPPING_DATA;
@@ -83,7 +83,7 @@ pub(crate) async fn unidentified_requests_are_logged_without_status(store: &Stor
 }
 
 pub(crate) async fn failed_requests_set_last_error(store: &Store) {
-    let ev = BootstrapEvent { status: 404, outcome: "no response matched".into(), ..event(Some("SN-9"), 0, GBD, None) };
+    let ev = refused(event(Some("SN-9"), 0, GBD, None), 404, "no response matched");
     store.record_bootstrap(&ev).await.unwrap();
     let s = store.device_status(T, "SN-9").await.unwrap().unwrap();
     assert_eq!((s.attempts, s.last_error.as_deref()), (1, Some("no response matched")));

@@ -1,11 +1,11 @@
 //! RESTCONF root discovery (RFC 6415 host-meta, RFC 8040 §3.1) and the server's API
 //! description: the root resource, yang-library-version and the YANG library (RFC 8525).
 
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use sztp_protocol::codec::Encoding;
-use sztp_protocol::model::restconf_errors::{ErrorTag, ErrorType};
 
+use crate::restconf::status::typed_reply;
 use crate::restconf::{ErrorReply, media_type, negotiate};
 
 const XRD: &str = "<?xml version='1.0' encoding='UTF-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel='restconf' href='/restconf'/>\n</XRD>\n";
@@ -18,29 +18,21 @@ pub(super) async fn host_meta(headers: HeaderMap) -> Response {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/json") && !a.contains("xrd+xml"));
-    if wants_json {
-        host_meta_json().await
-    } else {
-        (StatusCode::OK, [(header::CONTENT_TYPE, "application/xrd+xml")], XRD).into_response()
-    }
+    if wants_json { host_meta_json().await } else { typed_reply("application/xrd+xml", XRD.into()) }
 }
 
 /// `GET /.well-known/host-meta.json`.
 pub(super) async fn host_meta_json() -> Response {
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], JRD).into_response()
+    typed_reply("application/json", JRD.into())
 }
 
 fn reply(headers: &HeaderMap, json: String, xml: String) -> Response {
     match negotiate(headers, Encoding::Json) {
         Some(enc) => {
             let body = if enc == Encoding::Json { json } else { xml };
-            (StatusCode::OK, [(header::CONTENT_TYPE, media_type(enc))], body).into_response()
+            typed_reply(media_type(enc), body)
         }
-        None => {
-            ErrorReply::new(Encoding::Json, ErrorType::Transport, ErrorTag::InvalidValue, "unacceptable media type")
-                .with_status(StatusCode::NOT_ACCEPTABLE)
-                .into_response()
-        }
+        None => ErrorReply::not_acceptable(Encoding::Json, "unacceptable media type").into_response(),
     }
 }
 

@@ -3,12 +3,12 @@
 
 use sztp_protocol::cms::signer::Signer;
 use sztp_protocol::x509::load_certificates;
-use sztp_store::{StoredVoucher, TenantId};
+use sztp_store::StoredVoucher;
 
+use super::Site;
 use super::conveyed::{BuildError, SigningMaterial, trust_anchor_cms};
 use super::identity::AuthenticatedDevice;
 use super::keys;
-use crate::state::AppState;
 
 /// The pieces of signed data that exist for a device, before the key is opened.
 #[derive(Debug, Clone)]
@@ -21,21 +21,20 @@ pub struct Available {
 
 /// Finds the owner certificate name and voucher of a device; `None` when either is missing.
 pub async fn available(
-    app: &AppState,
-    tenant: TenantId,
+    site: &Site<'_>,
     device: &AuthenticatedDevice,
 ) -> Result<Option<Available>, sztp_store::StoreError> {
     let Some(owner) = device.device.owner_certificate.clone().or_else(|| device.device_type.owner_certificate.clone())
     else {
         return Ok(None);
     };
-    let Some(voucher) = app.store().get_voucher(tenant, &device.serial).await? else { return Ok(None) };
+    let Some(voucher) = site.store.get_voucher(site.tenant, &device.serial).await? else { return Ok(None) };
     Ok(Some(Available { owner_certificate: owner, voucher }))
 }
 
 /// Opens the owner key and builds the signer and the two companion artifacts.
-pub async fn load(app: &AppState, tenant: TenantId, available: &Available) -> Result<SigningMaterial, LoadError> {
-    let store = app.store();
+pub async fn load(site: &Site<'_>, available: &Available) -> Result<SigningMaterial, LoadError> {
+    let (store, tenant) = (site.store, site.tenant);
     let owner = store.get_owner_certificate(tenant, &available.owner_certificate).await?.ok_or_else(|| {
         BuildError::MissingSigningMaterial(format!(
             "owner certificate \"{}\" does not exist",
@@ -48,7 +47,7 @@ pub async fn load(app: &AppState, tenant: TenantId, available: &Available) -> Re
             owner.key, owner.name
         ))
     })?;
-    let pkcs8 = keys::open(app.kek(), tenant, &stored_key)
+    let pkcs8 = keys::open(site.kek, tenant, &stored_key)
         .map_err(|e| BuildError::MissingSigningMaterial(format!("key \"{}\" cannot be opened: {e}", owner.key)))?;
     let chain = load_certificates(owner.cert_chain_pem.as_bytes())
         .map_err(|e| BuildError::BadConfiguration(format!("owner certificate \"{}\": {e}", owner.name)))?;

@@ -1,6 +1,10 @@
 //! RFC 8040 wire rules shared by every RESTCONF API: media types, content negotiation (406/415),
 //! body limits (413) and `ietf-restconf:errors` replies in the encoding the client speaks.
 
+pub mod status;
+
+pub use status::{created_or_replaced, document_reply, json_reply, no_content};
+
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -92,7 +96,7 @@ pub struct ErrorReply {
 impl ErrorReply {
     /// An error whose status is the error-tag's RFC 8040 default.
     pub fn new(encoding: Encoding, error_type: ErrorType, tag: ErrorTag, message: impl Into<String>) -> Self {
-        let status = StatusCode::from_u16(tag.default_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = status::for_tag(&tag);
         ErrorReply {
             status,
             error: Box::new(RestconfError::new(error_type, tag, message)),
@@ -112,13 +116,6 @@ impl ErrorReply {
         self.headers.insert(name, HeaderValue::from_static(value));
         self
     }
-
-    /// 401 access-denied, the one answer for every authentication failure.
-    pub fn access_denied(encoding: Encoding) -> Self {
-        ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::AccessDenied, "access denied")
-            .with_status(StatusCode::UNAUTHORIZED)
-            .with_header(header::WWW_AUTHENTICATE, "Basic realm=\"sztp\", charset=\"UTF-8\"")
-    }
 }
 
 impl IntoResponse for ErrorReply {
@@ -128,11 +125,6 @@ impl IntoResponse for ErrorReply {
         response.headers_mut().extend(self.headers);
         response
     }
-}
-
-/// A `200 OK` reply holding a YANG document.
-pub fn document_reply<T: YangDocument>(encoding: Encoding, doc: &T) -> Response {
-    (StatusCode::OK, [(header::CONTENT_TYPE, media_type(encoding))], doc.encode(encoding)).into_response()
 }
 
 /// Reads a request body of at most `limit` bytes; a larger body is 413 too-big.
@@ -147,7 +139,6 @@ pub async fn read_body(body: Body, limit: usize, encoding: Encoding) -> Result<B
                 ErrorTag::TooBig,
                 format!("request body exceeds {limit} bytes"),
             )
-            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
         } else {
             ErrorReply::new(
                 encoding,
@@ -155,7 +146,6 @@ pub async fn read_body(body: Body, limit: usize, encoding: Encoding) -> Result<B
                 ErrorTag::MalformedMessage,
                 "could not read the request body",
             )
-            .with_status(StatusCode::BAD_REQUEST)
         }
     })
 }

@@ -1,0 +1,163 @@
+//! The one place that picks HTTP statuses for both APIs: RFC 8040 §7 error-tags, refusals named
+//! by what they mean, the mapping of domain and store errors, and the success replies.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::YangDocument;
+use sztp_protocol::model::restconf_errors::{ErrorTag, ErrorType, RestconfError};
+use sztp_store::StoreError;
+use tracing::warn;
+
+use super::{ErrorReply, YANG_JSON, media_type};
+use crate::domain::bootstrap::BootstrapError;
+
+impl ErrorReply {
+    /// An error with the RFC 8040 default status of its tag.
+    pub fn tagged(encoding: Encoding, tag: ErrorTag, message: impl Into<String>) -> Self {
+        ErrorReply::new(encoding, ErrorType::Application, tag, message)
+    }
+
+    /// 404: the resource (or operation) does not exist.
+    pub fn not_found(encoding: Encoding, message: impl Into<String>) -> Self {
+        ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::InvalidValue, message)
+            .with_status(StatusCode::NOT_FOUND)
+    }
+
+    /// 404 data-missing: the target of an edit or the data asked for is not there.
+    pub fn data_missing(encoding: Encoding, message: impl Into<String>) -> Self {
+        ErrorReply::new(encoding, ErrorType::Application, ErrorTag::DataMissing, message)
+            .with_status(StatusCode::NOT_FOUND)
+    }
+
+    /// 403: authenticated, but not allowed to do this.
+    pub fn forbidden(encoding: Encoding, message: impl Into<String>) -> Self {
+        ErrorReply::new(encoding, ErrorType::Application, ErrorTag::AccessDenied, message)
+            .with_status(StatusCode::FORBIDDEN)
+    }
+
+    /// 405 with the methods that are allowed.
+    pub fn method_not_allowed(encoding: Encoding, message: impl Into<String>, allow: &'static str) -> Self {
+        ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::OperationNotSupported, message)
+            .with_status(StatusCode::METHOD_NOT_ALLOWED)
+            .with_header(header::ALLOW, allow)
+    }
+
+    /// 400 with a tag other than the default: the request asks for something unsupported.
+    pub fn bad_request(encoding: Encoding, tag: ErrorTag, message: impl Into<String>) -> Self {
+        ErrorReply::new(encoding, ErrorType::Application, tag, message).with_status(StatusCode::BAD_REQUEST)
+    }
+
+    /// 400 for an input document that does not decode.
+    pub fn bad_input(encoding: Encoding, error: RestconfError) -> Self {
+        ErrorReply { status: StatusCode::BAD_REQUEST, error: Box::new(error), encoding, headers: Default::default() }
+    }
+
+    /// 406: no acceptable reply encoding.
+    pub fn not_acceptable(encoding: Encoding, message: impl Into<String>) -> Self {
+        ErrorReply::new(encoding, ErrorType::Transport, ErrorTag::InvalidValue, message)
+            .with_status(StatusCode::NOT_ACCEPTABLE)
+    }
+
+    /// 415: the body's media type is not one this resource takes (or is missing).
+    pub fn unsupported_media_type(encoding: Encoding, message: impl Into<String>) -> Self {
+        ErrorReply::new(encoding, ErrorType::Transport, ErrorTag::InvalidValue, message)
+            .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+    }
+
+    /// 412: a precondition (If-Match, If-Unmodified-Since, …) does not hold.
+    pub fn precondition_failed(encoding: Encoding, message: impl Into<String>) -> Self {
+        ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::OperationFailed, message)
+            .with_status(StatusCode::PRECONDITION_FAILED)
+    }
+
+    /// 500 whose cause is logged, never sent: the client gets `message`.
+    pub fn internal(encoding: Encoding, cause: &dyn std::fmt::Display, message: impl Into<String>) -> Self {
+        warn!(error = %cause, "internal error");
+        ErrorReply::new(encoding, ErrorType::Application, ErrorTag::OperationFailed, message)
+    }
+
+    /// The error of a store operation: a missing reference is the client's (400), a taken name
+    /// 409 data-exists, a rule of the data model 409 in-use, anything else 500.
+    pub fn from_store(encoding: Encoding, e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } => ErrorReply::tagged(encoding, ErrorTag::InvalidValue, e.to_string()),
+            StoreError::Conflict { .. } => ErrorReply::tagged(encoding, ErrorTag::DataExists, e.to_string()),
+            StoreError::InUse { .. } | StoreError::Invalid(_) => {
+                ErrorReply::tagged(encoding, ErrorTag::InUse, e.to_string())
+            }
+            other => ErrorReply::tagged(encoding, ErrorTag::OperationFailed, format!("storage: {other}")),
+        }
+    }
+
+    /// A refused get-bootstrapping-data (RFC 8572 §7.1): no data for the device is 404
+    /// data-missing, anything on the server's side 500 with a message that hides the cause.
+    pub fn from_bootstrap(encoding: Encoding, e: &BootstrapError) -> Self {
+        match e {
+            BootstrapError::NoData(_) => ErrorReply::data_missing(encoding, e.public_message()),
+            BootstrapError::Configuration(_) | BootstrapError::Store(_) => {
+                ErrorReply::tagged(encoding, ErrorTag::OperationFailed, e.public_message())
+            }
+        }
+    }
+
+    /// 500 for a request whose records could not be committed (nothing it did is kept).
+    pub fn not_recorded(encoding: Encoding) -> Self {
+        ErrorReply::tagged(encoding, ErrorTag::OperationFailed, "the request could not be recorded; retry")
+    }
+}
+
+/// The RFC 8040 §7 status of an error-tag.
+pub(crate) fn for_tag(tag: &ErrorTag) -> StatusCode {
+    StatusCode::from_u16(tag.default_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+impl ErrorReply {
+    /// 401 access-denied, the one answer for every authentication failure.
+    pub fn access_denied(encoding: Encoding) -> Self {
+        ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::AccessDenied, "access denied")
+            .with_status(StatusCode::UNAUTHORIZED)
+            .with_header(header::WWW_AUTHENTICATE, "Basic realm=\"sztp\", charset=\"UTF-8\"")
+    }
+}
+
+/// `200 OK` holding a YANG document.
+pub fn document_reply<T: YangDocument>(encoding: Encoding, doc: &T) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, media_type(encoding))], doc.encode(encoding)).into_response()
+}
+
+/// `200 OK` holding an RFC 7951 JSON document.
+pub fn json_reply(body: &Value) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, YANG_JSON)], body.to_string()).into_response()
+}
+
+/// `204 No Content`: done, nothing to say.
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `201 Created` with the new resource's location below `/restconf/data/`, or `204` when an
+/// existing resource was replaced.
+pub fn created_or_replaced(created: bool, location: &str) -> Response {
+    if created {
+        (StatusCode::CREATED, [(header::LOCATION, format!("/restconf/data/{location}"))]).into_response()
+    } else {
+        no_content()
+    }
+}
+
+/// `304 Not Modified`.
+pub fn not_modified() -> Response {
+    StatusCode::NOT_MODIFIED.into_response()
+}
+
+/// `200 OK` with a file's bytes and its headers.
+pub fn artifact_reply(headers: axum::http::HeaderMap, content: Vec<u8>) -> Response {
+    (StatusCode::OK, headers, content).into_response()
+}
+
+/// `200 OK` with a body of the given media type.
+pub fn typed_reply(media_type: &'static str, body: String) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, media_type)], body).into_response()
+}

@@ -1,0 +1,70 @@
+//! Authenticating the device behind a southbound request: every failure is the same 401 to the
+//! device, with the real reason in the server log and the bootstrapping log.
+
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use sztp_protocol::codec::Encoding;
+use sztp_store::StatusChange;
+use time::OffsetDateTime;
+use tracing::{info, warn};
+
+use super::Southbound;
+use crate::domain::identity::{AuthFailure, AuthenticatedDevice, Presented, authenticate};
+use crate::domain::request_log::{RequestLog, event};
+use crate::listen::PeerInfo;
+use crate::restconf::ErrorReply;
+
+/// HTTP Basic credentials, if the request has well-formed ones.
+pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, pass) = text.split_once(':')?;
+    Some((user.to_owned(), pass.to_owned()))
+}
+
+/// An authenticated device with where its request came from and where its records go.
+pub(crate) struct DeviceCall {
+    pub device: AuthenticatedDevice,
+    pub peer: PeerInfo,
+    pub log: RequestLog,
+}
+
+/// The records of this request (the audit layer commits them); a fresh log outside it.
+pub(crate) fn request_log(parts: &Parts) -> RequestLog {
+    parts.extensions.get::<RequestLog>().cloned().unwrap_or_default()
+}
+
+/// Authenticates the request's device within the endpoint's tenant.
+pub(crate) async fn device(
+    state: &Southbound,
+    parts: &Parts,
+    operation: &str,
+    encoding: Encoding,
+) -> Result<DeviceCall, ErrorReply> {
+    let Some(peer) = parts.extensions.get::<PeerInfo>().cloned() else {
+        warn!("request without connection info; refusing");
+        return Err(ErrorReply::access_denied(encoding));
+    };
+    let log = request_log(parts);
+    let presented =
+        Presented { chain: peer.client_chain.as_deref().map(Vec::as_slice), basic: basic_credentials(&parts.headers) };
+    match authenticate(state.app.store(), state.tenant, &presented, OffsetDateTime::now_utc()).await {
+        Ok(device) => Ok(DeviceCall { device, peer, log }),
+        Err(AuthFailure::Store(e)) => Err(ErrorReply::internal(encoding, &e, "internal error; see the server log")),
+        Err(failure) => {
+            info!(endpoint = %state.endpoint, peer = %peer.remote, reason = %failure, "device authentication failed");
+            let outcome = "authentication failed".to_owned();
+            let ev = event(state.tenant, None, peer.remote, operation, outcome, StatusChange::default());
+            let detail =
+                serde_json::json!({ "reason": failure.to_string(), "claimed-serial": failure.claimed_serial() });
+            log.record(sztp_store::BootstrapEvent { detail: Some(detail), ..ev });
+            Err(ErrorReply::access_denied(encoding))
+        }
+    }
+}

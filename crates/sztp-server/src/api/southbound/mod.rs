@@ -1,0 +1,138 @@
+//! The southbound RFC 8572 API (RESTCONF, RFC 8040): root discovery, the two RPCs and artifact
+//! downloads. Each handler authenticates the device, calls the domain and replies.
+//! * `POST /restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data` (§7.1)
+//! * `POST /restconf/operations/ietf-sztp-bootstrap-server:report-progress` (§7.3)
+//! * `GET /files/{name}`, `GET /.well-known/host-meta`, `GET /restconf`, the YANG library
+
+pub(crate) mod auth;
+pub use auth::basic_credentials;
+mod discovery;
+mod files;
+mod get_bootstrapping_data;
+mod input;
+mod report_progress;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use sztp_protocol::codec::Encoding;
+use sztp_store::TenantId;
+
+use crate::audit::Principal;
+use crate::domain::Site;
+use crate::restconf::{ErrorReply, negotiate, request_encoding};
+use crate::state::AppState;
+
+/// Largest RPC body accepted (bigger: 413). Progress reports with trust anchors stay far below.
+pub const MAX_RPC_BODY: usize = 256 * 1024;
+
+/// The module whose RPCs this API serves.
+pub const MODULE: &str = "ietf-sztp-bootstrap-server";
+
+/// State of one endpoint's southbound router.
+#[derive(Clone, Debug)]
+pub struct Southbound {
+    /// Shared server state.
+    pub app: AppState,
+    /// The tenant whose devices this endpoint serves.
+    pub tenant: TenantId,
+    /// Endpoint name (for logs).
+    pub endpoint: Arc<str>,
+    /// Whether this endpoint serves `/files/{name}` (so artifact URIs can point at it).
+    pub files: bool,
+}
+
+impl Southbound {
+    /// The domain's view of this endpoint.
+    pub(crate) fn site(&self) -> Site<'_> {
+        Site {
+            store: self.app.store(),
+            kek: self.app.kek(),
+            tenant: self.tenant,
+            endpoint: &self.endpoint,
+            serves_files: self.files,
+        }
+    }
+}
+
+/// The southbound routes; `files` adds `GET /files/{name}` for device downloads.
+pub fn router(state: Southbound, files: bool) -> Router {
+    let mut router = Router::new()
+        .route("/.well-known/host-meta", get(discovery::host_meta))
+        .route("/.well-known/host-meta.json", get(discovery::host_meta_json))
+        .route("/restconf", get(discovery::root))
+        .route("/restconf/", get(discovery::root))
+        .route("/restconf/yang-library-version", get(discovery::yang_library_version))
+        .route("/restconf/data/ietf-yang-library:yang-library", get(discovery::yang_library))
+        .route("/restconf/operations", get(discovery::operations))
+        .route("/restconf/operations/{rpc}", any(rpc));
+    if files {
+        router = router.route("/files/{name}", get(files::download));
+    }
+    router.with_state(state)
+}
+
+/// The negotiated encodings of one RPC call: of its body (if it has a Content-Type) and reply.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Encodings {
+    /// The request body's.
+    pub request: Option<Encoding>,
+    /// The reply's.
+    pub reply: Encoding,
+}
+
+impl Encodings {
+    /// Errors are written in the request's encoding when known, else in the reply's.
+    pub(crate) fn errors(self) -> Encoding {
+        self.request.unwrap_or(self.reply)
+    }
+}
+
+async fn rpc(State(state): State<Southbound>, Path(rpc): Path<String>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let enc = request_encoding(&parts.headers).ok().flatten().or_else(|| negotiate(&parts.headers, Encoding::Json));
+    let enc = enc.unwrap_or(Encoding::Json);
+    let name = rpc.strip_prefix(MODULE).and_then(|r| r.strip_prefix(':'));
+    if !matches!(name, Some("get-bootstrapping-data" | "report-progress")) {
+        return ErrorReply::not_found(enc, format!("no such operation: {rpc}")).into_response();
+    }
+    if parts.method != Method::POST {
+        return ErrorReply::method_not_allowed(enc, "operations are invoked with POST", "POST").into_response();
+    }
+    let encodings = match encodings(&parts.headers) {
+        Ok(e) => e,
+        Err(reply) => return reply.into_response(),
+    };
+    let result = if name == Some("get-bootstrapping-data") {
+        get_bootstrapping_data::handle(&state, &parts, body, encodings).await
+    } else {
+        report_progress::handle(&state, &parts, body, encodings).await
+    };
+    let (serial, response) = match result {
+        Ok((serial, response)) => (Some(serial), response),
+        Err((serial, reply)) => (serial, reply.into_response()),
+    };
+    let mut response = response;
+    if let Some(serial) = serial {
+        response.extensions_mut().insert(Principal(serial));
+    }
+    response
+}
+
+/// Request and reply encodings, or the 415/406 reply.
+fn encodings(headers: &axum::http::HeaderMap) -> Result<Encodings, ErrorReply> {
+    let request = request_encoding(headers).map_err(|msg| {
+        ErrorReply::unsupported_media_type(negotiate(headers, Encoding::Json).unwrap_or(Encoding::Json), msg)
+    })?;
+    let reply = negotiate(headers, request.unwrap_or(Encoding::Json)).ok_or_else(|| {
+        ErrorReply::not_acceptable(
+            request.unwrap_or(Encoding::Json),
+            "none of the media types in Accept can be produced; use application/yang-data+json or application/yang-data+xml",
+        )
+    })?;
+    Ok(Encodings { request, reply })
+}

@@ -1,0 +1,47 @@
+//! One southbound request is one database commit: its bootstrapping-log record, the device's
+//! status and progress, the outbox event and the audit record go in together (SQLite's commit
+//! hook counts them, through `Store::commit_count`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use support::{Demo, GBD, JSON, PROGRESS, post};
+use sztp_store::{LogQuery, TenantId};
+
+async fn commits_of<F: std::future::Future<Output = u16>>(demo: &Demo, request: F) -> (u64, u16) {
+    let before = demo.store.commit_count();
+    let status = request.await;
+    (demo.store.commit_count() - before, status)
+}
+
+#[tokio::test]
+async fn every_southbound_request_is_one_commit() {
+    let demo = Demo::start(2).await;
+    let client = demo.client(Some("SN-0001"));
+    let signed = br#"{"ietf-sztp-bootstrap-server:input":{"signed-data-preferred":[null]}}"#.to_vec();
+    let gbd = async { post(&client, &demo.url(GBD), None, Some(JSON), None, signed.clone()).await.0 };
+    assert_eq!(commits_of(&demo, gbd).await, (1, 200), "signed get-bootstrapping-data");
+
+    let report = br#"{"ietf-sztp-bootstrap-server:input":{"progress-type":"bootstrap-initiated"}}"#.to_vec();
+    let progress = async { post(&client, &demo.url(PROGRESS), None, Some(JSON), None, report.clone()).await.0 };
+    assert_eq!(commits_of(&demo, progress).await, (1, 204), "report-progress");
+
+    let bad = async { post(&client, &demo.url(PROGRESS), None, Some(JSON), None, b"{".to_vec()).await.0 };
+    assert_eq!(commits_of(&demo, bad).await, (1, 400), "a refused report");
+
+    let stranger = demo.client(None);
+    let unknown = async { post(&stranger, &demo.url(GBD), Some(("SN-9999", "nope")), None, None, Vec::new()).await.0 };
+    assert_eq!(commits_of(&demo, unknown).await, (1, 401), "an unauthenticated request");
+
+    // What the single commits wrote: the records carry the statuses the devices were sent.
+    let log =
+        demo.store.bootstrap_log(TenantId::DEFAULT, &LogQuery { limit: 10, ..LogQuery::default() }).await.unwrap();
+    let statuses: Vec<u16> = log.iter().map(|e| e.status).collect();
+    assert_eq!(statuses, [401, 400, 204, 200], "newest first");
+    let status = demo.store.device_status(TenantId::DEFAULT, "SN-0001").await.unwrap().unwrap();
+    assert_eq!((status.attempts, status.stage.as_deref()), (1, Some("bootstrap-initiated")));
+    assert!(status.last_error.as_deref().is_some_and(|e| e.starts_with("bad report")), "{status:?}");
+    let audit = demo.store.audit_log(TenantId::DEFAULT, &LogQuery { limit: 10, ..LogQuery::default() }).await.unwrap();
+    assert_eq!(audit.iter().map(|(_, a)| a.status).collect::<Vec<_>>(), [401, 400, 204, 200]);
+    demo.stop().await;
+}
