@@ -5,11 +5,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use sztp_protocol::x509::{Certificate, load_certificates};
 
 use crate::agent::{AgentConfig, NonceMode, Outcome, ServerEntry, run_once};
 use crate::error::AgentError;
-use crate::identity::Identity;
+use crate::identity::{Identity, read_anchors};
 use crate::state::StateDir;
 
 mod sim_args;
@@ -138,15 +137,6 @@ pub struct RunArgs {
     /// Daemon only: longest wait between attempts, in seconds.
     #[arg(long, default_value_t = 300)]
     pub max_backoff: u64,
-}
-
-pub(crate) fn read_anchors(paths: &[PathBuf]) -> Result<Vec<Certificate>, AgentError> {
-    let mut out = Vec::new();
-    for p in paths {
-        let bytes = std::fs::read(p).map_err(|e| AgentError::Config(format!("{}: {e}", p.display())))?;
-        out.extend(load_certificates(&bytes).map_err(|e| AgentError::Config(format!("{}: {e}", p.display())))?);
-    }
-    Ok(out)
 }
 
 impl RunArgs {

@@ -12,25 +12,41 @@ use sztp_protocol::model::progress::ReportProgressInput;
 
 use crate::error::AgentError;
 use crate::identity::Identity;
+use crate::platform::{Connection, Transport};
 
 const JSON: &str = "application/yang-data+json";
 const GBD: &str = "operations/ietf-sztp-bootstrap-server:get-bootstrapping-data";
 const PROGRESS: &str = "operations/ietf-sztp-bootstrap-server:report-progress";
 
+/// HTTPS to bootstrap servers, with one timeout for every request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HttpTransport {
+    /// HTTP timeout (connecting, and each request).
+    pub(crate) timeout: Duration,
+}
+
+impl Transport for HttpTransport {
+    type Conn = ServerClient;
+
+    fn connect(&self, identity: &Identity, url: &str, anchors: &[Vec<u8>]) -> Result<ServerClient, AgentError> {
+        ServerClient::new(identity, url, anchors, self.timeout)
+    }
+}
+
 /// A connection policy to one bootstrap server.
 #[derive(Debug, Clone)]
-pub struct ServerClient {
+pub(crate) struct ServerClient {
     http: reqwest::Client,
     root: String,
     /// The URL as given, when it had no path: the root comes from host-meta.
     discover_from: Option<String>,
     /// Whether the server's certificate was verified against trust anchors.
-    pub trusted: bool,
+    trusted: bool,
 }
 
 /// The RESTCONF root of a bootstrap-server URL: `https://host:port` (as DHCP and redirects
 /// give it) means `https://host:port/restconf`; a URL with a path is taken as the root.
-pub fn restconf_root(url: &str) -> String {
+pub(crate) fn restconf_root(url: &str) -> String {
     let trimmed = url.trim_end_matches('/');
     let after_scheme = trimmed.split_once("://").map(|(_, rest)| rest).unwrap_or(trimmed);
     if after_scheme.contains('/') { trimmed.to_owned() } else { format!("{trimmed}/restconf") }
@@ -39,7 +55,12 @@ pub fn restconf_root(url: &str) -> String {
 impl ServerClient {
     /// A client for `url` verifying the server against `anchors` (DER); with no anchors the
     /// connection is provisional.
-    pub fn new(identity: &Identity, url: &str, anchors: &[Vec<u8>], timeout: Duration) -> Result<Self, AgentError> {
+    pub(crate) fn new(
+        identity: &Identity,
+        url: &str,
+        anchors: &[Vec<u8>],
+        timeout: Duration,
+    ) -> Result<Self, AgentError> {
         let mut builder = reqwest::Client::builder()
             .no_proxy()
             .identity(identity.tls_identity()?)
@@ -65,9 +86,20 @@ impl ServerClient {
         Ok(ServerClient { http, root: restconf_root(url), discover_from, trusted })
     }
 
+    /// Whether [`Connection::discover_root`] asks the server (the URL had no path).
+    pub(crate) fn discovers_root(&self) -> bool {
+        self.discover_from.is_some()
+    }
+}
+
+impl Connection for ServerClient {
+    fn trusted(&self) -> bool {
+        self.trusted
+    }
+
     /// Finds the RESTCONF root through `/.well-known/host-meta` (RFC 8040 §3.1) when the URL
     /// had no path; a server without host-meta keeps `/restconf`.
-    pub async fn discover_root(&mut self) -> Result<(), AgentError> {
+    async fn discover_root(&mut self) -> Result<(), AgentError> {
         let Some(base) = self.discover_from.take() else { return Ok(()) };
         let endpoints = crate::discovery::resolve_restconf(&self.http, &base)
             .await
@@ -76,18 +108,11 @@ impl ServerClient {
         Ok(())
     }
 
-    /// The RESTCONF root used.
-    pub fn root(&self) -> &str {
+    fn root(&self) -> &str {
         &self.root
     }
 
-    /// The shared HTTP client (for image downloads with the same trust).
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
-    }
-
-    /// get-bootstrapping-data.
-    pub async fn get_bootstrapping_data(
+    async fn get_bootstrapping_data(
         &self,
         input: &GetBootstrappingDataInput,
     ) -> Result<GetBootstrappingDataOutput, AgentError> {
@@ -111,7 +136,7 @@ impl ServerClient {
     }
 
     /// report-progress; RFC 8572 §5.6 makes anything but 204 an error.
-    pub async fn report_progress(&self, input: &ReportProgressInput) -> Result<(), AgentError> {
+    async fn report_progress(&self, input: &ReportProgressInput) -> Result<(), AgentError> {
         let url = format!("{}/{PROGRESS}", self.root);
         let response = self
             .http
@@ -129,10 +154,16 @@ impl ServerClient {
             }
         }
     }
+
+    /// A boot image, fetched with this connection's trust.
+    async fn download(&self, uri: &str) -> Result<Vec<u8>, String> {
+        let response = self.http.get(uri).send().await.and_then(|r| r.error_for_status()).map_err(|e| chain(&e))?;
+        response.bytes().await.map(Vec::from).map_err(|e| chain(&e))
+    }
 }
 
 /// An error with its causes (reqwest hides the TLS reason in the source chain).
-pub fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -10,20 +10,21 @@ use sztp_protocol::model::bootstrap_rpc::GetBootstrappingDataOutput;
 use sztp_protocol::model::conveyed_info::ConveyedInformation;
 use sztp_protocol::trust::{DeviceContext, SignedArtifacts, verify_signed_data, verify_unsigned_conveyed_information};
 use sztp_protocol::x509::Certificate;
+use time::OffsetDateTime;
 
 use crate::error::AgentError;
 use crate::identity::Identity;
 
 /// Conveyed information that passed the device's checks.
 #[derive(Debug, Clone)]
-pub struct Accepted {
+pub(crate) struct Accepted {
     /// The information.
-    pub info: ConveyedInformation,
+    pub(crate) info: ConveyedInformation,
     /// Whether it was signed by the owner (and verified), as opposed to unsigned.
-    pub signed: bool,
+    pub(crate) signed: bool,
     /// Whether it is trusted: signed, or from a trusted server. Untrusted is only ever unsigned
     /// redirect information, whose trust anchors must be discarded (RFC 8572 §5.5).
-    pub trusted: bool,
+    pub(crate) trusted: bool,
 }
 
 /// Opens one artifact: EnvelopedData is decrypted with the IDevID key.
@@ -42,30 +43,22 @@ fn open(name: &str, der: &[u8], identity: &Identity) -> Result<Vec<u8>, AgentErr
 
 /// The nonce a request carried, which the voucher is checked against.
 #[derive(Debug, Clone, Copy)]
-pub struct NonceCheck<'a> {
+pub(crate) struct NonceCheck<'a> {
     /// The nonce sent.
-    pub sent: &'a [u8],
+    pub(crate) sent: &'a [u8],
     /// Whether a voucher without a nonce is refused.
-    pub required: bool,
+    pub(crate) required: bool,
 }
 
-/// Checks an output as RFC 8572 §5.4 and §5.5 say, for a request that carried no nonce.
-pub fn accept(
-    output: &GetBootstrappingDataOutput,
-    identity: &Identity,
-    anchors: &[Certificate],
-    server_trusted: bool,
-) -> Result<Accepted, AgentError> {
-    accept_with(output, identity, anchors, server_trusted, None)
-}
-
-/// Checks an output as RFC 8572 §5.4 and §5.5 say; with a nonce, the voucher's must equal it.
-pub fn accept_with(
+/// Checks an output as RFC 8572 §5.4 and §5.5 say, at the device's time `now`; with a nonce,
+/// the voucher's must equal it.
+pub(crate) fn accept(
     output: &GetBootstrappingDataOutput,
     identity: &Identity,
     anchors: &[Certificate],
     server_trusted: bool,
     nonce: Option<NonceCheck<'_>>,
+    now: OffsetDateTime,
 ) -> Result<Accepted, AgentError> {
     let ci = open("conveyed-information", &output.conveyed_information, identity)?;
     let (payload, content_type, signed) = match (&output.owner_certificate, &output.ownership_voucher) {
@@ -74,7 +67,7 @@ pub fn accept_with(
             let ov = open("ownership-voucher", ov, identity)?;
             let mut device = DeviceContext::new(identity.serial.clone(), anchors.to_vec());
             device.idevid = identity.chain.first().cloned();
-            device.now = Some(time::OffsetDateTime::now_utc());
+            device.now = Some(now);
             if let Some(check) = nonce {
                 device.expected_nonce = Some(check.sent.to_vec());
                 device.accept_nonceless_voucher = !check.required;

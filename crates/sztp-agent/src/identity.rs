@@ -1,7 +1,7 @@
-//! Who the device is: serial number, IDevID chain and key (from files), and the hardware model
-//! and OS it reports (from the system unless given).
+//! Who the device is: serial number, IDevID chain and key (from files), the hardware model and
+//! OS it reports (from the system unless given), and the trust anchors it is given (PEM files).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sztp_protocol::x509::{Certificate, load_certificates, pem_blocks};
 
@@ -32,7 +32,7 @@ impl std::fmt::Debug for Identity {
 
 impl Identity {
     /// Reads the IDevID chain (PEM, leaf first) and PKCS#8 key (PEM or DER).
-    pub fn from_files(serial: &str, chain: &Path, key: &Path) -> Result<Identity, AgentError> {
+    pub(crate) fn from_files(serial: &str, chain: &Path, key: &Path) -> Result<Identity, AgentError> {
         let read = |p: &Path| std::fs::read(p).map_err(|e| AgentError::Config(format!("{}: {e}", p.display())));
         let chain_bytes = read(chain)?;
         let certs =
@@ -61,7 +61,7 @@ impl Identity {
     }
 
     /// The reqwest identity: chain then key, PEM.
-    pub fn tls_identity(&self) -> Result<reqwest::Identity, AgentError> {
+    pub(crate) fn tls_identity(&self) -> Result<reqwest::Identity, AgentError> {
         let mut pem = String::new();
         for c in &self.chain {
             pem.push_str(&pem_encode("CERTIFICATE", c.der()));
@@ -71,8 +71,18 @@ impl Identity {
     }
 }
 
+/// The certificates of PEM files, in order.
+pub(crate) fn read_anchors(paths: &[PathBuf]) -> Result<Vec<Certificate>, AgentError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let bytes = std::fs::read(p).map_err(|e| AgentError::Config(format!("{}: {e}", p.display())))?;
+        out.extend(load_certificates(&bytes).map_err(|e| AgentError::Config(format!("{}: {e}", p.display())))?);
+    }
+    Ok(out)
+}
+
 /// PEM text of one DER block.
-pub fn pem_encode(label: &str, der: &[u8]) -> String {
+pub(crate) fn pem_encode(label: &str, der: &[u8]) -> String {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
@@ -85,7 +95,7 @@ pub fn pem_encode(label: &str, der: &[u8]) -> String {
 }
 
 /// The hardware model from DMI, or "unknown".
-pub fn hw_model(path: &Path) -> String {
+pub(crate) fn hw_model(path: &Path) -> String {
     std::fs::read_to_string(path)
         .map(|s| s.trim().to_owned())
         .ok()
@@ -94,7 +104,7 @@ pub fn hw_model(path: &Path) -> String {
 }
 
 /// `NAME`/`ID` and `VERSION_ID` from os-release, or "unknown".
-pub fn os_release(path: &Path) -> (String, String) {
+pub(crate) fn os_release(path: &Path) -> (String, String) {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let field = |key: &str| {
         text.lines()

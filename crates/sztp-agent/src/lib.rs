@@ -16,12 +16,16 @@ macro_rules! outln {
 
 pub mod agent;
 pub mod cli;
-pub mod client;
-pub mod conveyed;
+mod client;
+mod conveyed;
 pub mod discovery;
 pub mod error;
+mod flow;
 pub mod identity;
-pub mod onboard;
-pub mod shutdown;
-pub mod simulate;
-pub mod state;
+mod onboard;
+mod platform;
+mod session;
+mod shell;
+mod shutdown;
+mod simulate;
+mod state;

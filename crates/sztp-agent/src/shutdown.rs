@@ -12,7 +12,7 @@ fn flag() -> &'static watch::Sender<bool> {
 }
 
 /// Starts listening for SIGINT and SIGTERM (once per process; the CLI's `run` and `daemon`).
-pub fn listen() -> std::io::Result<()> {
+pub(crate) fn listen() -> std::io::Result<()> {
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
     tokio::spawn(async move {
@@ -27,17 +27,17 @@ pub fn listen() -> std::io::Result<()> {
 }
 
 /// Asks the running attempt to stop (what a signal does).
-pub fn request() {
+pub(crate) fn request() {
     flag().send_replace(true);
 }
 
 /// Whether a stop was asked for.
-pub fn requested() -> bool {
+pub(crate) fn requested() -> bool {
     *flag().borrow()
 }
 
 /// Resolves once a stop is asked for; never, in a process that is not asked.
-pub async fn until_requested() {
+pub(crate) async fn until_requested() {
     let mut rx = flag().subscribe();
     let _ = rx.wait_for(|stop| *stop).await;
 }

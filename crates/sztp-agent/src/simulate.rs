@@ -1,10 +1,10 @@
-//! `sztp-agent simulate`: N virtual devices through the whole flow against a server, with the
-//! same verification as the real agent — host-meta, request, §5.4 checks, redirects, image download and
-//! hash, a virtual reboot, the remaining steps' reports and bootstrap-complete — and a summary.
-//! Devices come from credential directories, or are minted and registered first ([`prepare`]).
+//! `sztp-agent simulate`: N virtual devices through the agent's own flow against a server (see
+//! [`virtual_device`]), and a summary. Devices come from credential directories, or are minted
+//! and registered first ([`prepare`]).
 
-pub mod mint;
-pub mod register;
+pub(crate) mod mint;
+pub(crate) mod register;
+mod virtual_device;
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -14,22 +14,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use sztp_protocol::model::bootstrap_rpc::{GetBootstrappingDataInput, ReportingLevel};
-use sztp_protocol::model::conveyed_info::{ConveyedInformation, HashAlgorithm};
-use sztp_protocol::model::progress::{ProgressType, ReportProgressInput};
 use sztp_protocol::x509::Certificate;
 use tokio::sync::Semaphore;
 
-use crate::agent::ServerEntry;
-use crate::client::ServerClient;
-use crate::conveyed::accept;
 use crate::error::AgentError;
 use crate::identity::Identity;
-use crate::onboard::Reporter;
+use crate::session::ServerEntry;
+use virtual_device::Timings;
 
 /// Where a virtual device's identity comes from.
 #[derive(Debug, Clone)]
-pub enum SimDevice {
+pub(crate) enum SimDevice {
     /// A credential directory (idevid.pem, idevid.key), read when the device starts.
     Directory(PathBuf),
     /// An identity minted in memory.
@@ -38,109 +33,96 @@ pub enum SimDevice {
 
 /// Devices to mint and register before the run.
 #[derive(Debug)]
-pub struct MintPlan {
+pub(crate) struct MintPlan {
     /// The CA that issues the IDevIDs.
-    pub manufacturer: mint::Manufacturer,
+    pub(crate) manufacturer: mint::Manufacturer,
     /// The voucher signer, when the devices need vouchers.
-    pub masa: Option<mint::Masa>,
+    pub(crate) masa: Option<mint::Masa>,
     /// Serial numbers are this prefix and a number.
-    pub serial_prefix: String,
+    pub(crate) serial_prefix: String,
     /// How many devices.
-    pub count: usize,
+    pub(crate) count: usize,
     /// The server's northbound API.
-    pub registrar: register::Registrar,
+    pub(crate) registrar: register::Registrar,
 }
 
 /// What the preparation step did, for the summary.
 #[derive(Debug, Clone, Serialize)]
-pub struct Preparation {
+pub(crate) struct Preparation {
     /// IDevIDs minted.
-    pub minted: usize,
+    pub(crate) minted: usize,
     /// Time minting took, seconds.
-    pub mint_s: f64,
+    pub(crate) mint_s: f64,
     /// Device type of the registered devices.
-    pub device_type: String,
+    pub(crate) device_type: String,
     /// Devices created on the server.
-    pub created: u64,
+    pub(crate) created: u64,
     /// Devices that existed and were replaced.
-    pub replaced: u64,
+    pub(crate) replaced: u64,
     /// Vouchers signed and uploaded.
-    pub vouchers: usize,
+    pub(crate) vouchers: usize,
     /// Time registration (devices and vouchers) took, seconds.
-    pub register_s: f64,
+    pub(crate) register_s: f64,
 }
 
 /// What to simulate.
 #[derive(Debug, Clone)]
-pub struct SimConfig {
+pub(crate) struct SimConfig {
     /// The bootstrap server.
-    pub server: ServerEntry,
+    pub(crate) server: ServerEntry,
     /// The virtual devices.
-    pub devices: Vec<SimDevice>,
+    pub(crate) devices: Vec<SimDevice>,
     /// Devices in flight at once.
-    pub concurrency: usize,
+    pub(crate) concurrency: usize,
     /// Manufacturer anchors for vouchers.
-    pub manufacturer_anchors: Vec<Certificate>,
+    pub(crate) manufacturer_anchors: Vec<Certificate>,
     /// OS the virtual devices start with.
-    pub os: (String, String),
+    pub(crate) os: (String, String),
     /// HTTP timeout.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Draw a progress bar on stderr (when it is a terminal).
-    pub progress: bool,
+    pub(crate) progress: bool,
 }
 
 /// Latency percentiles of one step, in milliseconds.
 #[derive(Debug, Clone, Serialize)]
-pub struct Percentiles {
+pub(crate) struct Percentiles {
     /// Samples.
-    pub count: usize,
+    pub(crate) count: usize,
     /// Median.
-    pub p50_ms: f64,
+    pub(crate) p50_ms: f64,
     /// 90th percentile.
-    pub p90_ms: f64,
+    pub(crate) p90_ms: f64,
     /// 99th percentile.
-    pub p99_ms: f64,
+    pub(crate) p99_ms: f64,
     /// Slowest.
-    pub max_ms: f64,
+    pub(crate) max_ms: f64,
 }
 
 /// The outcome of a simulation.
 #[derive(Debug, Clone, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Devices simulated.
-    pub devices: usize,
+    pub(crate) devices: usize,
     /// Devices that completed.
-    pub completed: usize,
+    pub(crate) completed: usize,
     /// Failures by class and message.
-    pub failed: BTreeMap<String, usize>,
+    pub(crate) failed: BTreeMap<String, usize>,
     /// Wall-clock time, seconds.
-    pub elapsed_s: f64,
+    pub(crate) elapsed_s: f64,
     /// HTTP requests made.
-    pub requests: usize,
+    pub(crate) requests: usize,
     /// Requests per second.
-    pub requests_per_s: f64,
+    pub(crate) requests_per_s: f64,
     /// Per-step latencies.
-    pub steps: BTreeMap<String, Percentiles>,
+    pub(crate) steps: BTreeMap<String, Percentiles>,
     /// Minting and registration, when the devices were minted.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub preparation: Option<Preparation>,
-}
-
-#[derive(Default)]
-struct Timings {
-    steps: Vec<(&'static str, Duration)>,
-    requests: usize,
-}
-
-impl Timings {
-    fn time(&mut self, step: &'static str, start: Instant, requests: usize) {
-        self.steps.push((step, start.elapsed()));
-        self.requests += requests;
-    }
+    pub(crate) preparation: Option<Preparation>,
 }
 
 /// The device directories of a quickstart demo (or of any directory of device directories).
-pub fn device_dirs(credentials: &Path) -> Result<Vec<PathBuf>, AgentError> {
+pub(crate) fn device_dirs(credentials: &Path) -> Result<Vec<PathBuf>, AgentError> {
     let base = if credentials.join("devices").is_dir() { credentials.join("devices") } else { credentials.to_owned() };
     let entries = std::fs::read_dir(&base).map_err(|e| AgentError::Config(format!("{}: {e}", base.display())))?;
     let mut dirs: Vec<PathBuf> = entries
@@ -153,7 +135,7 @@ pub fn device_dirs(credentials: &Path) -> Result<Vec<PathBuf>, AgentError> {
 
 /// Mints `plan.count` identities and registers them (with vouchers) on the server; returns the
 /// devices to simulate and what it did. Minting runs on the blocking pool.
-pub async fn prepare(plan: MintPlan) -> Result<(Vec<SimDevice>, Preparation), AgentError> {
+pub(crate) async fn prepare(plan: MintPlan) -> Result<(Vec<SimDevice>, Preparation), AgentError> {
     let serials = mint::serials(&plan.serial_prefix, plan.count);
     let started = Instant::now();
     let manufacturer = plan.manufacturer.clone();
@@ -178,7 +160,7 @@ pub async fn prepare(plan: MintPlan) -> Result<(Vec<SimDevice>, Preparation), Ag
 }
 
 /// Runs the simulation.
-pub async fn simulate(config: SimConfig) -> Summary {
+pub(crate) async fn simulate(config: SimConfig) -> Summary {
     let started = Instant::now();
     let config = Arc::new(config);
     let gate = Arc::new(Semaphore::new(config.concurrency.max(1)));
@@ -245,7 +227,7 @@ fn bar(done: usize, total: usize) {
 }
 
 /// Percentiles by nearest rank.
-pub fn percentiles(mut v: Vec<Duration>) -> Percentiles {
+pub(crate) fn percentiles(mut v: Vec<Duration>) -> Percentiles {
     v.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let at = |q: f64| {
@@ -264,8 +246,8 @@ pub fn percentiles(mut v: Vec<Duration>) -> Percentiles {
     }
 }
 
-/// One virtual device: bootstrap, virtual reboot after an image, bootstrap again, complete.
-async fn device(config: &SimConfig, source: SimDevice, t: &mut Timings) -> Result<(), AgentError> {
+/// One virtual device, from its identity's source to completion.
+async fn device(config: &SimConfig, source: SimDevice, timings: &mut Timings) -> Result<(), AgentError> {
     let mut identity = match source {
         SimDevice::Minted(identity) => identity,
         SimDevice::Directory(dir) => {
@@ -275,118 +257,11 @@ async fn device(config: &SimConfig, source: SimDevice, t: &mut Timings) -> Resul
     };
     identity.hw_model = "simulated".into();
     (identity.os_name, identity.os_version) = config.os.clone();
-    for _boot in 0..2 {
-        if !boot(config, &mut identity, t).await? {
-            return Ok(());
-        }
-    }
-    Err(AgentError::Image("the image was still required after the virtual reboot".into()))
-}
-
-/// One boot's bootstrapping; `Ok(true)`: an image was installed and the device reboots.
-async fn boot(config: &SimConfig, identity: &mut Identity, t: &mut Timings) -> Result<bool, AgentError> {
-    let mut server = config.server.clone();
-    for _ in 0..=10 {
-        let start = Instant::now();
-        let mut client = ServerClient::new(identity, &server.url, &server.anchors, config.timeout)?;
-        client.discover_root().await?;
-        let input = GetBootstrappingDataInput {
-            signed_data_preferred: !client.trusted,
-            hw_model: Some(identity.hw_model.clone()),
-            os_name: Some(identity.os_name.clone()),
-            os_version: Some(identity.os_version.clone()),
-            ..GetBootstrappingDataInput::default()
-        };
-        let output = client.get_bootstrapping_data(&input).await?;
-        t.time("get-bootstrapping-data", start, 2);
-        let start = Instant::now();
-        let accepted = accept(&output, identity, &config.manufacturer_anchors, client.trusted)?;
-        t.time("verification", start, 0);
-        let info = match accepted.info {
-            ConveyedInformation::Redirect(r) => {
-                let s = r.bootstrap_servers.first().ok_or_else(|| AgentError::Server("empty redirect".into()))?;
-                let anchors = match &s.trust_anchor {
-                    Some(cms) => {
-                        sztp_protocol::cms::certs_only::parse_certs_only(cms)
-                            .map_err(|e| AgentError::Server(format!("redirect trust anchor: {e}")))?
-                            .certificates
-                    }
-                    None => Vec::new(),
-                };
-                let host = if s.address.contains(':') { format!("[{}]", s.address) } else { s.address.clone() };
-                let url = s.port.map(|p| format!("https://{host}:{p}")).unwrap_or_else(|| format!("https://{host}"));
-                server = ServerEntry::server(url, anchors, "redirect");
-                continue;
-            }
-            ConveyedInformation::Onboarding(info) => info,
-        };
-        let verbose = output.reporting_level == Some(ReportingLevel::Verbose);
-        let reporter = Reporter { client: client.trusted.then_some(&client), verbose };
-        let reports = |kind: ProgressType| usize::from(client.trusted && (verbose || kind.is_terminal()));
-        let start = Instant::now();
-        reporter.send(ProgressType::BootstrapInitiated, None, None).await?;
-        t.time("report-progress", start, usize::from(client.trusted));
-        if let Some(image) = &info.boot_image
-            && (image.os_name.as_deref() != Some(identity.os_name.as_str())
-                || image.os_version.as_deref() != Some(identity.os_version.as_str()))
-        {
-            let start = Instant::now();
-            let mut bytes = None;
-            for uri in &image.download_uri {
-                if let Ok(r) = client.http().get(uri).send().await.and_then(|r| r.error_for_status())
-                    && let Ok(b) = r.bytes().await
-                {
-                    bytes = Some(b);
-                    break;
-                }
-            }
-            let bytes = bytes.ok_or_else(|| AgentError::Image("no download URI worked".into()))?;
-            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &bytes);
-            let matches = image
-                .image_verification
-                .iter()
-                .any(|v| v.hash_algorithm == HashAlgorithm::Sha256 && v.hash_value == digest.as_ref());
-            t.time("image-download", start, image.download_uri.len().min(1));
-            if !matches {
-                reporter.send(ProgressType::BootImageMismatch, None, None).await?;
-                return Err(AgentError::Image("the downloaded image does not match its SHA-256".into()));
-            }
-            reporter.send(ProgressType::BootImageInstalledRebooting, None, None).await?;
-            t.requests += reports(ProgressType::BootImageInstalledRebooting);
-            identity.os_name = image.os_name.clone().unwrap_or_default();
-            identity.os_version = image.os_version.clone().unwrap_or_default();
-            return Ok(true);
-        }
-        let start = Instant::now();
-        let mut kinds = Vec::new();
-        if info.pre_configuration_script.is_some() {
-            kinds.extend([ProgressType::PreScriptInitiated, ProgressType::PreScriptComplete]);
-        }
-        if info.configuration.is_some() {
-            kinds.extend([ProgressType::ConfigInitiated, ProgressType::ConfigComplete]);
-        }
-        if info.post_configuration_script.is_some() {
-            kinds.extend([ProgressType::PostScriptInitiated, ProgressType::PostScriptComplete]);
-        }
-        for kind in kinds {
-            reporter.send(kind, None, None).await?;
-            t.requests += reports(kind);
-        }
-        let complete = ReportProgressInput {
-            progress_type: ProgressType::BootstrapComplete,
-            message: None,
-            ssh_host_keys: Vec::new(),
-            trust_anchor_certs: Vec::new(),
-        };
-        reporter.send(ProgressType::BootstrapComplete, None, Some(complete)).await?;
-        t.time("onboarding-reports", start, reports(ProgressType::BootstrapComplete));
-        return Ok(false);
-    }
-    Err(AgentError::Redirects(10))
+    virtual_device::bootstrap(identity, &config.server, &config.manufacturer_anchors, config.timeout, timings).await
 }
 
 /// Prints a summary for people.
-pub fn print_summary(s: &Summary) {
+pub(crate) fn print_summary(s: &Summary) {
     if let Some(p) = &s.preparation {
         outln!("minted:     {} IDevIDs in {:.2} s", p.minted, p.mint_s);
         outln!(

@@ -12,71 +12,71 @@ use crate::error::AgentError;
 
 /// One stage of an attempt.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Stage {
+pub(crate) struct Stage {
     /// Stage name (discovery, bootstrap-request, verification, boot-image, pre-script, …).
-    pub name: String,
+    pub(crate) name: String,
     /// When it started.
     #[serde(with = "time::serde::rfc3339")]
-    pub started_at: OffsetDateTime,
+    pub(crate) started_at: OffsetDateTime,
     /// When it ended, if it has.
     #[serde(default, with = "time::serde::rfc3339::option")]
-    pub ended_at: Option<OffsetDateTime>,
+    pub(crate) ended_at: Option<OffsetDateTime>,
     /// "ok", "failed", "skipped", "aborted" (disabled or interrupted) or "running".
-    pub outcome: String,
+    pub(crate) outcome: String,
     /// Detail: the error, or what was done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub(crate) detail: Option<String>,
 }
 
 /// The status file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Status {
+pub(crate) struct Status {
     /// Attempts started so far.
-    pub attempts: u32,
+    pub(crate) attempts: u32,
     /// "running", "completed", "failed" or "rebooting" (after an image install).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<String>,
+    pub(crate) outcome: Option<String>,
     /// The last error, with its class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<String>,
+    pub(crate) last_error: Option<String>,
     /// The bootstrap server used and how it was found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub(crate) source: Option<String>,
     /// "trusted" (server certificate verified), "untrusted" (provisional), plus whether the
     /// data was signed and verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trust: Option<String>,
+    pub(crate) trust: Option<String>,
     /// Stages of the current (or last) attempt, in order.
     #[serde(default)]
-    pub stages: Vec<Stage>,
+    pub(crate) stages: Vec<Stage>,
     /// OS name and version an image install left (replaces the system's after the reboot).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub installed_os: Option<(String, String)>,
+    pub(crate) installed_os: Option<(String, String)>,
     /// When bootstrapping completed.
     #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<OffsetDateTime>,
+    pub(crate) completed_at: Option<OffsetDateTime>,
 }
 
 /// The state directory.
 #[derive(Debug, Clone)]
-pub struct StateDir {
+pub(crate) struct StateDir {
     dir: PathBuf,
 }
 
 impl StateDir {
     /// Opens (creating) the directory.
-    pub fn open(dir: &Path) -> Result<StateDir, AgentError> {
+    pub(crate) fn open(dir: &Path) -> Result<StateDir, AgentError> {
         std::fs::create_dir_all(dir).map_err(|e| AgentError::State(format!("{}: {e}", dir.display())))?;
         Ok(StateDir { dir: dir.to_owned() })
     }
 
     /// The directory.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.dir
     }
 
     /// The status, or the empty status before the first run.
-    pub fn load(&self) -> Result<Status, AgentError> {
+    pub(crate) fn load(&self) -> Result<Status, AgentError> {
         match std::fs::read(self.dir.join("status.json")) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| AgentError::State(format!("status.json: {e}"))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Status::default()),
@@ -85,26 +85,26 @@ impl StateDir {
     }
 
     /// Replaces the status atomically.
-    pub fn save(&self, status: &Status) -> Result<(), AgentError> {
+    pub(crate) fn save(&self, status: &Status) -> Result<(), AgentError> {
         let bytes = serde_json::to_vec_pretty(status).map_err(|e| AgentError::State(e.to_string()))?;
         write_atomic(&self.dir.join("status.json"), &bytes).map_err(|e| AgentError::State(format!("status.json: {e}")))
     }
 
     /// Whether bootstrapping is disabled.
-    pub fn disabled(&self) -> bool {
+    pub(crate) fn disabled(&self) -> bool {
         self.dir.join("disabled").exists()
     }
 
     /// Resolves once bootstrapping is disabled: a running step races this and is aborted.
     /// Polled (every 100 ms), as the switch is a file that another process creates.
-    pub async fn until_disabled(&self) {
+    pub(crate) async fn until_disabled(&self) {
         while !self.disabled() {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     }
 
     /// Disables (or re-enables) bootstrapping; a running agent aborts its current step.
-    pub fn set_disabled(&self, disabled: bool) -> Result<(), AgentError> {
+    pub(crate) fn set_disabled(&self, disabled: bool) -> Result<(), AgentError> {
         let path = self.dir.join("disabled");
         let result = if disabled { write_atomic(&path, b"disabled\n") } else { std::fs::remove_file(&path) };
         match result {
@@ -131,7 +131,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 impl Status {
     /// Starts a stage (ending any still running one as interrupted).
-    pub fn begin(&mut self, name: &str) {
+    pub(crate) fn begin(&mut self, name: &str) {
         let now = OffsetDateTime::now_utc();
         for s in self.stages.iter_mut().filter(|s| s.outcome == "running") {
             s.outcome = "failed".into();
@@ -148,7 +148,7 @@ impl Status {
     }
 
     /// Ends the running stage `name` with an outcome.
-    pub fn end(&mut self, name: &str, outcome: &str, detail: Option<String>) {
+    pub(crate) fn end(&mut self, name: &str, outcome: &str, detail: Option<String>) {
         if let Some(s) = self.stages.iter_mut().rev().find(|s| s.name == name && s.outcome == "running") {
             s.outcome = outcome.into();
             s.ended_at = Some(OffsetDateTime::now_utc());

@@ -197,17 +197,6 @@ async fn sigterm_stops_a_running_step_and_its_processes() {
     stop_during_a_step(Stop::Terminate).await;
 }
 
-/// Adds the response `redirect-back`: redirect information naming this server, with its TLS
-/// trust anchor.
-async fn add_redirect_back(server: &Server, nbi: &e2e_support::Nbi) {
-    let pem = std::fs::read(server.demo().join("trust/server-ca.pem")).unwrap();
-    let der = sztp_protocol::x509::load_certificates(&pem).unwrap()[0].der().to_vec();
-    let anchor = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
-    let redirect = json!({"sztp-server:response": [{"name": "redirect-back", "redirect": {"server": [
-        {"address": "127.0.0.1", "port": server.sbi, "trust-anchor": [anchor]}]}}]});
-    nbi.send(reqwest::Method::POST, "responses", redirect).await;
-}
-
 /// RFC 8572 Appendix B: a device with no trust anchor for the server asks provisionally, gets a
 /// signed redirect that carries the server's trust anchor, and then bootstraps from the now
 /// trusted server, reporting progress.
@@ -215,7 +204,7 @@ async fn add_redirect_back(server: &Server, nbi: &e2e_support::Nbi) {
 async fn an_untrusted_start_is_redirected_with_a_trust_anchor_to_a_trusted_onboarding() {
     let server = Server::start(1);
     let nbi = e2e_support::Nbi::new(&server).await;
-    add_redirect_back(&server, &nbi).await;
+    e2e_support::add_redirect_back(&server, &nbi).await;
     // Requests that prefer signed data (untrusted devices) get the redirect; the rest onboard.
     let rules = json!({"sztp-server:device-type": [{"name": "demo-device", "match-rule": [
         {"name": "untrusted", "condition": [{"field": "signed-data-preferred", "op": "present"}], "response": "redirect-back"},
@@ -241,7 +230,7 @@ async fn an_untrusted_start_is_redirected_with_a_trust_anchor_to_a_trusted_onboa
 async fn unsigned_redirects_from_an_untrusted_server_are_followed_without_their_anchors() {
     let server = Server::start(1);
     let nbi = e2e_support::Nbi::new(&server).await;
-    add_redirect_back(&server, &nbi).await;
+    e2e_support::add_redirect_back(&server, &nbi).await;
     let unsigned = json!({"sztp-server:device-type": [{"name": "demo-device", "signing": "unsigned",
         "match-rule": [{"name": "all", "response": "redirect-back"}]}]});
     nbi.send(reqwest::Method::PATCH, "device-types/device-type=demo-device", unsigned).await;

@@ -39,6 +39,63 @@ async fn a_thousand_devices_bootstrap_without_a_failure() {
     assert_eq!(complete, N);
 }
 
+/// Virtual devices check what the agent checks: unsigned redirect information from a server they
+/// do not trust is followed, but its trust anchors are discarded (RFC 8572 §5.3, §5.5), as
+/// `unsigned_redirects_from_an_untrusted_server_are_followed_without_their_anchors` (e2e.rs) shows
+/// for the agent. The server redirects provisional requests to itself with its anchor and onboards
+/// trusted ones: a device that kept the anchor would complete; one that discards it stays
+/// provisional and stops at the redirect limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn virtual_devices_discard_anchors_of_unsigned_redirects_from_untrusted_servers() {
+    let server = Server::start(1);
+    let nbi = e2e_support::Nbi::new(&server).await;
+    e2e_support::add_redirect_back(&server, &nbi).await;
+    let rules = serde_json::json!({"sztp-server:device-type": [{"name": "demo-device", "signing": "unsigned",
+        "match-rule": [
+            {"name": "untrusted", "condition": [{"field": "signed-data-preferred", "op": "present"}], "response": "redirect-back"},
+            {"name": "trusted", "response": "demo-onboarding"}]}]});
+    nbi.send(reqwest::Method::PATCH, "device-types/device-type=demo-device", rules).await;
+    // The device's credentials without the server's CA (which --credentials would trust).
+    let creds = tempfile::tempdir().unwrap();
+    let device = creds.path().join("devices/SN-0001");
+    std::fs::create_dir_all(&device).unwrap();
+    for file in ["idevid.pem", "idevid.key"] {
+        std::fs::copy(server.demo().join("devices/SN-0001").join(file), device.join(file)).unwrap();
+    }
+    let simulate = |extra: &[&Path]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_sztp-agent"))
+            .args(["simulate", "--server", &server.url(), "--devices", "1", "--os", "DemoOS", "1.0", "--json"])
+            .arg("--credentials")
+            .arg(creds.path())
+            .arg("--manufacturer-trust")
+            .arg(server.demo().join("trust/manufacturer-ca.pem"))
+            .args(extra)
+            .output()
+            .expect("simulator runs");
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        });
+        (out.status.code(), summary)
+    };
+
+    let (code, summary) = simulate(&[]);
+    assert_eq!(code, Some(1), "{summary:#}");
+    assert_eq!(summary["completed"], 0, "the redirect's anchor was used: {summary:#}");
+    let failed = summary["failed"].as_object().unwrap();
+    assert_eq!(failed.len(), 1, "{summary:#}");
+    assert!(failed.keys().all(|k| k.starts_with("redirects: redirect loop")), "{summary:#}");
+    let on_server = nbi.get("devices/device=SN-0001").await;
+    assert_ne!(on_server["sztp-server:device"][0]["status"]["stage"], "bootstrap-complete", "{on_server}");
+
+    // The same device trusting the server from the start is onboarded: the setup can complete.
+    let server_ca = server.demo().join("trust/server-ca.pem");
+    let (code, summary) = simulate(&[Path::new("--server-trust"), &server_ca]);
+    assert_eq!(code, Some(0), "{summary:#}");
+    assert_eq!(summary["completed"], 1, "{summary:#}");
+    let on_server = nbi.get("devices/device=SN-0001").await;
+    assert_eq!(on_server["sztp-server:device"][0]["status"]["stage"], "bootstrap-complete", "{on_server}");
+}
+
 #[test]
 fn bad_simulator_arguments_exit_2_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();

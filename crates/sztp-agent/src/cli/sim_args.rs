@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::read_anchors;
-use crate::agent::ServerEntry;
 use crate::error::AgentError;
+use crate::identity::read_anchors;
+use crate::session::ServerEntry;
 
 /// How to simulate.
 #[derive(Debug, Args)]

@@ -21,13 +21,13 @@ const BACKDATE: Duration = Duration::minutes(5);
 
 /// A manufacturer CA (its certificate, the chain above it, its key) that issues IDevIDs.
 #[derive(Debug, Clone)]
-pub struct Manufacturer {
+pub(crate) struct Manufacturer {
     ca: CertificateAuthority,
 }
 
 impl Manufacturer {
     /// Reads the CA certificate (PEM, followed by the chain above it) and its private key (PEM).
-    pub fn from_files(cert: &Path, key: &Path) -> Result<Manufacturer, AgentError> {
+    pub(crate) fn from_files(cert: &Path, key: &Path) -> Result<Manufacturer, AgentError> {
         let (first, rest) = read_chain(cert)?;
         let key_pem = std::fs::read_to_string(key).map_err(|e| config(key, e))?;
         let key = PrivateKey::from_pem(&key_pem).map_err(|e| config(key, e))?;
@@ -37,19 +37,20 @@ impl Manufacturer {
     }
 
     /// Wraps a CA already in memory.
-    pub fn new(ca: CertificateAuthority) -> Manufacturer {
+    #[cfg(test)]
+    pub(crate) fn new(ca: CertificateAuthority) -> Manufacturer {
         Manufacturer { ca }
     }
 
     /// The top certificate of the CA's chain: the manufacturer root devices would ship with.
-    pub fn root(&self) -> Result<Certificate, AgentError> {
+    pub(crate) fn root(&self) -> Result<Certificate, AgentError> {
         let chain = self.ca.chain_der();
         let top = chain.last().ok_or_else(|| AgentError::Config("the manufacturer CA has no certificate".into()))?;
         Certificate::from_der(top).map_err(|e| AgentError::Config(format!("manufacturer CA: {e}")))
     }
 
     /// A fresh P-256 key and an IDevID for `serial`, with the CA chain after the leaf.
-    pub fn mint(&self, serial: &str) -> Result<Identity, AgentError> {
+    pub(crate) fn mint(&self, serial: &str) -> Result<Identity, AgentError> {
         let fail = |e: sztp_ca::CaError| AgentError::Config(format!("minting the IDevID of {serial}: {e}"));
         let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).map_err(fail)?;
         let now = OffsetDateTime::now_utc();
@@ -80,7 +81,7 @@ impl Manufacturer {
 }
 
 /// A MASA: the key and certificate chain that sign ownership vouchers.
-pub struct Masa {
+pub(crate) struct Masa {
     signer: Signer,
 }
 
@@ -92,7 +93,7 @@ impl std::fmt::Debug for Masa {
 
 impl Masa {
     /// Reads the signer certificate (PEM, leaf first, chain optional) and its private key.
-    pub fn from_files(cert: &Path, key: &Path) -> Result<Masa, AgentError> {
+    pub(crate) fn from_files(cert: &Path, key: &Path) -> Result<Masa, AgentError> {
         let (first, rest) = read_chain(cert)?;
         let key_bytes = std::fs::read(key).map_err(|e| config(key, e))?;
         let chain = std::iter::once(first).chain(rest).collect();
@@ -101,13 +102,14 @@ impl Masa {
     }
 
     /// Wraps a signer already in memory.
-    pub fn new(signer: Signer) -> Masa {
+    #[cfg(test)]
+    pub(crate) fn new(signer: Signer) -> Masa {
         Masa { signer }
     }
 
     /// A verified-assertion voucher for `serial` pinning `domain_cert` (the owner's root), as
     /// CMS SignedData (RFC 8366 §5.3).
-    pub fn voucher(&self, serial: &str, domain_cert: &[u8]) -> Result<Vec<u8>, AgentError> {
+    pub(crate) fn voucher(&self, serial: &str, domain_cert: &[u8]) -> Result<Vec<u8>, AgentError> {
         let now = OffsetDateTime::now_utc();
         let voucher = Voucher {
             created_on: now - BACKDATE,
@@ -126,7 +128,7 @@ impl Masa {
 }
 
 /// `count` serial numbers: the prefix and a zero-padded number from 1 (at least four digits).
-pub fn serials(prefix: &str, count: usize) -> Vec<String> {
+pub(crate) fn serials(prefix: &str, count: usize) -> Vec<String> {
     let width = count.to_string().len().max(4);
     (1..=count).map(|n| format!("{prefix}{n:0width$}")).collect()
 }

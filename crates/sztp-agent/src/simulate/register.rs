@@ -17,32 +17,32 @@ const VOUCHERS_PER_PATCH: usize = 500;
 
 /// Where and as whom to register devices.
 #[derive(Debug, Clone)]
-pub struct Registrar {
+pub(crate) struct Registrar {
     /// The northbound API's base URL (`http://127.0.0.1:8080`).
-    pub url: String,
+    pub(crate) url: String,
     /// Tenant of the devices.
-    pub tenant: String,
+    pub(crate) tenant: String,
     /// Administrator login and password (writes need an administrator).
-    pub credentials: Option<(String, String)>,
+    pub(crate) credentials: Option<(String, String)>,
     /// Device type of the new devices; `None`: the tenant's only one.
-    pub device_type: Option<String>,
+    pub(crate) device_type: Option<String>,
     /// Trust anchors (DER) of an HTTPS northbound endpoint; empty: the system's.
-    pub anchors: Vec<Vec<u8>>,
+    pub(crate) anchors: Vec<Vec<u8>>,
     /// HTTP timeout.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 /// What registration did.
 #[derive(Debug, Clone, Default)]
-pub struct Registered {
+pub(crate) struct Registered {
     /// The device type used.
-    pub device_type: String,
+    pub(crate) device_type: String,
     /// Devices created.
-    pub created: u64,
+    pub(crate) created: u64,
     /// Devices that existed and were replaced.
-    pub replaced: u64,
+    pub(crate) replaced: u64,
     /// Vouchers uploaded.
-    pub vouchers: usize,
+    pub(crate) vouchers: usize,
 }
 
 /// A northbound session.
@@ -84,7 +84,7 @@ impl Nbi<'_> {
 }
 
 /// Creates (or replaces) the devices and uploads a voucher for each when `masa` is given.
-pub async fn register(
+pub(crate) async fn register(
     registrar: &Registrar,
     serials: &[String],
     masa: Option<&Masa>,

@@ -290,6 +290,17 @@ impl Nbi {
     }
 }
 
+/// Adds the response `redirect-back`: redirect information naming this server, with its TLS
+/// trust anchor.
+pub async fn add_redirect_back(server: &Server, nbi: &Nbi) {
+    let pem = std::fs::read(server.demo().join("trust/server-ca.pem")).unwrap();
+    let der = sztp_protocol::x509::load_certificates(&pem).unwrap()[0].der().to_vec();
+    let anchor = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
+    let redirect = serde_json::json!({"sztp-server:response": [{"name": "redirect-back", "redirect": {"server": [
+        {"address": "127.0.0.1", "port": server.sbi, "trust-anchor": [anchor]}]}}]});
+    nbi.send(reqwest::Method::POST, "responses", redirect).await;
+}
+
 /// SN-0001's signed reply as the server gives it.
 pub async fn genuine_reply(server: &Server) -> sztp_protocol::model::bootstrap_rpc::GetBootstrappingDataOutput {
     use sztp_protocol::model::YangDocument;
