@@ -21,7 +21,7 @@ use sztp_store::{
 };
 use time::{Duration, OffsetDateTime};
 
-use crate::provisioning::keys;
+use crate::domain::keys;
 
 /// Quickstart settings.
 #[derive(Debug, Clone)]

@@ -79,7 +79,12 @@ impl Server {
     pub async fn start(options: ServerOptions) -> Result<Server, StartError> {
         crate::listen::install_default_crypto_provider();
         let store = Store::open(&options.database_url, &options.open).await?;
-        crate::northbound::yang_patch::recover(&store).await?;
+        if store.recovered_patches() > 0 {
+            warn!(
+                patches = store.recovered_patches(),
+                "undid YANG Patches cut short by a crash under an older release"
+            );
+        }
         let key_file = options.key_file.clone().unwrap_or_else(|| default_key_file(&options.database_url));
         let (kek, created) = KeyEncryptionKey::load_or_create(&key_file)?;
         if created {

@@ -6,12 +6,14 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use sztp_ca::KeyEncryptionKey;
-use sztp_store::Store;
+use sztp_store::{Store, UnitOfWork};
 
 /// What every request handler can reach. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    /// The store of one request's unit of work, which [`AppState::store`] then returns.
+    unit_of_work: Option<Store>,
 }
 
 struct Inner {
@@ -29,12 +31,18 @@ impl AppState {
     pub fn new(store: Store, kek: KeyEncryptionKey) -> Self {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let endpoints = RwLock::new(HashMap::new());
-        AppState { inner: Arc::new(Inner { store, kek, endpoints, config_changed: AtomicI64::new(now) }) }
+        let inner = Arc::new(Inner { store, kek, endpoints, config_changed: AtomicI64::new(now) });
+        AppState { inner, unit_of_work: None }
     }
 
-    /// The store.
+    /// The store: the unit of work's inside one ([`AppState::within`]), else the pool's.
     pub fn store(&self) -> &Store {
-        &self.inner.store
+        self.unit_of_work.as_ref().unwrap_or(&self.inner.store)
+    }
+
+    /// This state with every store call going through `uow` (drop it before the commit).
+    pub fn within(&self, uow: &UnitOfWork) -> AppState {
+        AppState { inner: self.inner.clone(), unit_of_work: Some(uow.store()) }
     }
 
     /// Records the outcome of a rebind (replacing the previous one).

@@ -1,6 +1,7 @@
 //! Database URLs and connection pools: SQLite always; PostgreSQL and MySQL/MariaDB behind the
 //! `postgres` and `mysql` cargo features (refused with a clear error without them).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -9,7 +10,17 @@ use sea_orm::sqlx::sqlite::SqliteJournalMode;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use crate::error::{Result, StoreError};
-use crate::store::OpenOptions;
+
+/// What is needed to reach the database besides its URL (TLS material for server backends).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// CA certificate that verifies the database server (PostgreSQL/MySQL).
+    pub db_ca_cert: Option<PathBuf>,
+    /// Client certificate presented to the database server.
+    pub db_client_cert: Option<PathBuf>,
+    /// Private key of the client certificate.
+    pub db_client_key: Option<PathBuf>,
+}
 
 /// How long a writer waits for SQLite's write lock before failing.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -7,6 +7,7 @@ mod codec;
 mod connect;
 mod entity;
 mod error;
+mod legacy_journal;
 mod migration;
 mod model;
 mod ops;

@@ -1,33 +1,28 @@
 //! Opening a database (URL → connection pool → migrations) and the tenant table.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseExecutor, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseExecutor, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use sea_orm_migration::{MigratorTrait, seaql_migrations};
 use tokio::sync::watch;
 
 use crate::codec::{check_name, from_micros, micros, now};
+pub use crate::connect::OpenOptions;
 use crate::connect::{connect, parse_url};
 use crate::entity::config::tenant;
 use crate::error::{Result, StoreError, db_err, write_err};
-use crate::migration::Migrator;
+use crate::migration::{Migrator, RETIRE_CHANGE_JOURNALS};
 use crate::model::{Tenant, TenantId};
-use crate::unit_of_work::Tx;
 
-/// What is needed to reach the database besides its URL (TLS material for server backends).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OpenOptions {
-    /// CA certificate that verifies the database server (PostgreSQL/MySQL).
-    pub db_ca_cert: Option<PathBuf>,
-    /// Client certificate presented to the database server.
-    pub db_client_cert: Option<PathBuf>,
-    /// Private key of the client certificate.
-    pub db_client_key: Option<PathBuf>,
+/// The open transaction behind a unit of work's [`Store`] view.
+pub(crate) struct Tx {
+    pub(crate) txn: DatabaseTransaction,
+    /// An endpoint was written: listeners are told after the commit, never before.
+    pub(crate) endpoints_changed: AtomicBool,
 }
 
 /// Handle to the database; cheap to clone and shared by all tasks. The same methods run inside a
@@ -44,6 +39,8 @@ pub(crate) struct Inner {
     pub(crate) endpoint_version: watch::Sender<u64>,
     /// Commits seen by SQLite's commit hook on every pooled connection.
     pub(crate) commits: Arc<AtomicU64>,
+    /// YANG Patches of an older release undone at the upgrade.
+    recovered: AtomicUsize,
     options: OpenOptions,
     kind: &'static str,
 }
@@ -64,11 +61,38 @@ impl Store {
         let target = parse_url(url)?;
         let commits = Arc::new(AtomicU64::new(0));
         let db = connect(&target, options, commits.clone()).await?;
-        Migrator::up(&db, None).await.map_err(|e| StoreError::Database(format!("cannot migrate the database: {e}")))?;
+        let migrate = |e: DbErr| StoreError::Database(format!("cannot migrate the database: {e}"));
+        let pending = Migrator::get_pending_migrations(&db).await.map_err(migrate)?;
+        let pending: Vec<String> = pending.iter().map(|m| m.name().to_owned()).collect();
+        // Journal tables exist, and are about to go: undo what a crash left in them first.
+        let journals = pending.len() == 1 && pending[0] == RETIRE_CHANGE_JOURNALS;
         let (endpoint_version, _) = watch::channel(0);
         let kind = target.kind();
-        let inner = Arc::new(Inner { db, endpoint_version, commits, options: options.clone(), kind });
-        Ok(Store { inner, tx: None })
+        let inner =
+            Arc::new(Inner { db, endpoint_version, commits, recovered: 0.into(), options: options.clone(), kind });
+        let store = Store { inner, tx: None };
+        if journals {
+            let undone = store.recover_legacy_journals().await?;
+            store.inner.recovered.store(undone, Ordering::Relaxed);
+        }
+        Migrator::up(&store.inner.db, None).await.map_err(migrate)?;
+        Ok(store)
+    }
+
+    /// A store over a connection migrated elsewhere (tests of upgrades).
+    #[cfg(test)]
+    pub(crate) fn over(db: DatabaseConnection) -> Store {
+        let (endpoint_version, _) = watch::channel(0);
+        let commits = Arc::new(AtomicU64::new(0));
+        let inner =
+            Inner { db, endpoint_version, commits, recovered: 0.into(), options: OpenOptions::default(), kind: "test" };
+        Store { inner: Arc::new(inner), tx: None }
+    }
+
+    /// How many YANG Patches cut short by a crash under an older release were undone when
+    /// this store upgraded the database (once; later opens find none).
+    pub fn recovered_patches(&self) -> usize {
+        self.inner.recovered.load(Ordering::Relaxed)
     }
 
     /// The connection the methods run on: the unit of work's transaction, else the pool.

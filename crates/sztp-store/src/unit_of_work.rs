@@ -5,19 +5,10 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sea_orm::{
-    DatabaseTransaction, DbBackend, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-};
+use sea_orm::{DbBackend, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 
 use crate::error::{Result, StoreError, db_err};
-use crate::store::Store;
-
-/// The open transaction behind a unit of work's [`Store`] view.
-pub(crate) struct Tx {
-    pub(crate) txn: DatabaseTransaction,
-    /// An endpoint was written: listeners are told after the commit, never before.
-    pub(crate) endpoints_changed: AtomicBool,
-}
+use crate::store::{Store, Tx};
 
 /// Changes that commit together ([`UnitOfWork::commit`]) or not at all (dropped, or
 /// [`UnitOfWork::rollback`]). Use the [`Store`] methods on it through `Deref`. After a failed
@@ -71,6 +62,12 @@ impl UnitOfWork {
             store.inner.endpoint_version.send_modify(|v| *v = v.wrapping_add(1));
         }
         Ok(())
+    }
+
+    /// A handle on this unit of work's store, for state that outlives a borrow; it must be
+    /// dropped before [`UnitOfWork::commit`], which fails while a handle is alive.
+    pub fn store(&self) -> Store {
+        self.store.clone()
     }
 
     /// Drops every change made through this unit of work (as dropping it does, but waits).

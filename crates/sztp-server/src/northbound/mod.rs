@@ -26,6 +26,7 @@ mod tenants;
 pub mod trust;
 pub mod vouchers;
 mod xml;
+mod xml_in;
 pub mod yang_patch;
 
 use axum::Router;
@@ -112,8 +113,8 @@ async fn conditional_serve(
     body: axum::body::Body,
 ) -> Result<Response, ErrorReply> {
     let read = parts.method == Method::GET || parts.method == Method::HEAD;
-    // Replies in JSON or XML (`data` writes XML from the JSON); bodies in JSON only: say so
-    // with 406/415 rather than a parse error.
+    // Replies in JSON or XML (`data` writes XML from the JSON); bodies in JSON or XML (read
+    // as the JSON it stands for); other media types are refused with 406/415.
     if crate::restconf::negotiate(&parts.headers, Encoding::Json).is_none() {
         return Err(error(
             StatusCode::NOT_ACCEPTABLE,
@@ -126,31 +127,30 @@ async fn conditional_serve(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
-    if parts.method == Method::PATCH && essence.as_deref() == Some(yang_patch::MEDIA_TYPE) {
-        let bytes = read_body(body, MAX_BODY, Encoding::Json).await?;
+    let xml_error = |e: xml_in::XmlBodyError| error(StatusCode::BAD_REQUEST, e.tag(), e.to_string());
+    if parts.method == Method::PATCH && matches!(essence.as_deref(), Some(yang_patch::MEDIA_TYPE | xml_in::PATCH_XML)) {
+        let mut bytes = read_body(body, MAX_BODY, Encoding::Json).await?;
+        if essence.as_deref() == Some(xml_in::PATCH_XML) {
+            bytes = xml_in::json_from_xml(&bytes).map_err(xml_error)?.to_string().into();
+        }
         return yang_patch::run(app, caller, raw, &bytes).await;
     }
-    if !read && !matches!(crate::restconf::request_encoding(&parts.headers), Ok(None | Some(Encoding::Json))) {
+    let encoding = crate::restconf::request_encoding(&parts.headers);
+    if !read && encoding.is_err() {
         return Err(error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorTag::InvalidValue,
-            format!("the northbound API takes {YANG_JSON} bodies only (replies may be {YANG_XML})"),
+            format!("the northbound API takes {YANG_JSON} or {YANG_XML} bodies"),
         ));
     }
+    let body = if !read && parts.method != Method::DELETE && encoding == Ok(Some(Encoding::Xml)) {
+        let bytes = read_body(body, MAX_BODY, Encoding::Json).await?;
+        axum::body::Body::from(xml_in::json_from_xml(&bytes).map_err(xml_error)?.to_string())
+    } else {
+        body
+    };
     if !read {
-        if conditional::has_preconditions(&parts.headers) {
-            let current = serve(app, caller, &Method::GET, raw, None, axum::body::Body::empty()).await;
-            let tag = match current {
-                Ok(r) if r.status() == StatusCode::OK => Some(conditional::etag(&body_bytes(r).await?)),
-                _ => None,
-            };
-            conditional::check_write(&parts.headers, tag.as_deref(), app.config_changed_at())?;
-        }
-        let response = serve(app, caller, &parts.method, raw, parts.uri.query(), body).await?;
-        if response.status().is_success() {
-            app.touch_config();
-        }
-        return Ok(response);
+        return write(app, caller, parts, raw, body).await;
     }
     let (options, rest) =
         query::parse(parts.uri.query()).map_err(|m| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m))?;
@@ -183,6 +183,37 @@ async fn conditional_serve(
         return Ok((StatusCode::NOT_MODIFIED, stamps).into_response());
     }
     Ok((StatusCode::OK, [(header::CONTENT_TYPE, YANG_JSON.to_owned())], stamps, bytes).into_response())
+}
+
+/// A write: its preconditions checked and its changes made in one unit of work, committed only
+/// when it succeeds (a bulk import, which hashes codes for long, commits by itself).
+async fn write(
+    app: &AppState,
+    caller: &Caller,
+    parts: &axum::http::request::Parts,
+    raw: &str,
+    body: axum::body::Body,
+) -> Result<Response, ErrorReply> {
+    let uow =
+        if raw.ends_with("/devices/import") { None } else { Some(app.store().begin().await.map_err(store_error)?) };
+    let scoped = uow.as_ref().map_or_else(|| app.clone(), |uow| app.within(uow));
+    if conditional::has_preconditions(&parts.headers) {
+        let current = serve(&scoped, caller, &Method::GET, raw, None, axum::body::Body::empty()).await;
+        let tag = match current {
+            Ok(r) if r.status() == StatusCode::OK => Some(conditional::etag(&body_bytes(r).await?)),
+            _ => None,
+        };
+        conditional::check_write(&parts.headers, tag.as_deref(), app.config_changed_at())?;
+    }
+    let response = serve(&scoped, caller, &parts.method, raw, parts.uri.query(), body).await?;
+    drop(scoped);
+    if response.status().is_success() {
+        if let Some(uow) = uow {
+            uow.commit().await.map_err(store_error)?;
+        }
+        app.touch_config();
+    }
+    Ok(response)
 }
 
 async fn body_bytes(response: Response) -> Result<axum::body::Bytes, ErrorReply> {

@@ -69,6 +69,6 @@ fn rule_from_json(v: &Value) -> Result<MatchRule, FieldError> {
     }
     f.finish()?;
     let rule = MatchRule { name, conditions, response };
-    crate::provisioning::select::validate_rule(&rule).map_err(|e| FieldError::invalid("match-rule", e))?;
+    crate::domain::select::validate_rule(&rule).map_err(|e| FieldError::invalid("match-rule", e))?;
     Ok(rule)
 }

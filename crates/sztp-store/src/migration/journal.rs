@@ -57,3 +57,9 @@ pub(super) async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     ))
     .await
 }
+
+/// Migration 5 drops both tables (units of work replace them).
+pub(super) async fn down(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    m.drop_table(Table::drop().table(ChangeUndo::Table).to_owned()).await?;
+    m.drop_table(Table::drop().table(ChangeJournal::Table).to_owned()).await
+}

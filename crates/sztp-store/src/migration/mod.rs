@@ -14,7 +14,13 @@ pub(crate) struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(Administrators), Box::new(TlsTerminator), Box::new(ChangeJournals)]
+        vec![
+            Box::new(Initial),
+            Box::new(Administrators),
+            Box::new(TlsTerminator),
+            Box::new(ChangeJournals),
+            Box::new(RetireChangeJournals),
+        ]
     }
 }
 
@@ -81,6 +87,30 @@ impl MigrationName for ChangeJournals {
 impl MigrationTrait for ChangeJournals {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         journal::up(m).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// Migration 5: units of work replace the undo journals; an open journal has been undone
+/// (`legacy_journal`) before this runs.
+pub(crate) struct RetireChangeJournals;
+
+/// The name of migration 5, which [`crate::Store::open`] looks for.
+pub(crate) const RETIRE_CHANGE_JOURNALS: &str = "m0005_retire_change_journals";
+
+impl MigrationName for RetireChangeJournals {
+    fn name(&self) -> &str {
+        RETIRE_CHANGE_JOURNALS
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RetireChangeJournals {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        journal::down(m).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

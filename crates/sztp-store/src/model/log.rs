@@ -175,20 +175,3 @@ pub struct AuditRecord {
     /// HTTP status returned.
     pub status: u16,
 }
-
-/// Identifies the undo journal of one multi-step change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct JournalId(pub i64);
-
-/// An undo journal left open: a change that was neither completed nor undone.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChangeJournal {
-    /// Its id, for [`crate::Store::journal_close`].
-    pub id: JournalId,
-    /// What the change was (e.g. the YANG Patch's `patch-id`).
-    pub label: String,
-    /// When it began.
-    pub started_at: OffsetDateTime,
-    /// How to undo its steps, in the order they were taken.
-    pub undo: Vec<serde_json::Value>,
-}

@@ -6,7 +6,6 @@ mod bootstrap;
 mod device_types;
 mod devices;
 mod endpoints;
-mod journal;
 mod pki;
 mod responses;
 mod tenants;

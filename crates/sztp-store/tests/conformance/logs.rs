@@ -184,28 +184,3 @@ pub(crate) async fn concurrent_reports_count_every_attempt(store: &Store) {
     assert_eq!(store.outbox_pending(100).await.unwrap().len(), 40);
     assert_eq!(store.list_device_status(T, 100, 0).await.unwrap().len(), 11);
 }
-
-pub(crate) async fn undo_journals_keep_their_records_in_order_until_closed(store: &Store) {
-    assert!(store.journals_open().await.unwrap().is_empty());
-    let first = store.journal_open("patch-1").await.unwrap();
-    let second = store.journal_open(&"p".repeat(300)).await.unwrap();
-    for i in 0..3 {
-        store.journal_append(first, &serde_json::json!({"step": i})).await.unwrap();
-    }
-    store.journal_append(second, &serde_json::json!("only")).await.unwrap();
-    let open = store.journals_open().await.unwrap();
-    assert_eq!(open.iter().map(|j| j.id).collect::<Vec<_>>(), [first, second]);
-    assert_eq!(open[0].label, "patch-1");
-    assert_eq!(
-        open[0].undo,
-        [serde_json::json!({"step": 0}), serde_json::json!({"step": 1}), serde_json::json!({"step": 2})]
-    );
-    assert_eq!((open[1].label.len(), open[1].undo.len()), (255, 1));
-
-    store.journal_close(first).await.unwrap();
-    let open = store.journals_open().await.unwrap();
-    assert_eq!((open.len(), open[0].id), (1, second));
-    assert!(store.journal_append(first, &serde_json::json!(1)).await.is_err(), "a closed journal takes no records");
-    store.journal_close(second).await.unwrap();
-    assert!(store.journals_open().await.unwrap().is_empty());
-}

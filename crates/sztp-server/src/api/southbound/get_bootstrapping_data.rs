@@ -24,7 +24,7 @@ pub(super) async fn handle(
     let serial = call.device.serial.clone();
     let site = state.site();
     let opi = call.device.device_type.profile == CompatProfile::OpiAgent;
-    let repair = opi.then_some(compat::repair_opi_input as fn(&[u8]) -> Vec<u8>);
+    let repair = opi.then_some(compat::repair_opi_input as input::Repair);
     let (input, _) = input::decode::<GetBootstrappingDataInput>(body, enc, repair).await.map_err(|reply| {
         let reason = format!("bad input: {}", reply.error.error_message.clone().unwrap_or_default());
         let detail = serde_json::json!({ "error": reply.error.error_message });

@@ -12,11 +12,14 @@ use crate::restconf::{ErrorReply, read_body};
 /// A decoded input, `None` for an empty body, with the body as sent when `repair` changed it.
 pub(crate) type Decoded<T> = (Option<T>, Option<String>);
 
+/// A device profile's repair of its JSON input quirks.
+pub(crate) type Repair = fn(&[u8]) -> Vec<u8>;
+
 /// Reads and decodes an input document; `repair` fixes a profile's JSON quirks, if it has some.
 pub(crate) async fn decode<T: YangDocument>(
     body: Body,
     enc: Encodings,
-    repair: Option<fn(&[u8]) -> Vec<u8>>,
+    repair: Option<Repair>,
 ) -> Result<Decoded<T>, ErrorReply> {
     let bytes = read_body(body, MAX_RPC_BODY, enc.errors()).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {

@@ -27,7 +27,7 @@ pub(super) async fn handle(
     let site = state.site();
     let req = DeviceRequest { device: &call.device, source: call.peer.remote, authority: None, log: &call.log };
     let opi = call.device.device_type.profile == CompatProfile::OpiAgent;
-    let repair = opi.then_some(compat::repair_opi_progress as fn(&[u8]) -> Vec<u8>);
+    let repair = opi.then_some(compat::repair_opi_progress as input::Repair);
     let decoded = input::decode::<ReportProgressInput>(body, enc, repair).await.and_then(|(input, raw)| match input {
         Some(input) => Ok((input, raw)),
         None => Err(ErrorReply::new(
