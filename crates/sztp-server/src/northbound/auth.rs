@@ -2,7 +2,6 @@
 //! HTTP Basic with lockout, pinned client certificates (alone or as a second factor),
 //! credentials over plain HTTP only from loopback, access levels and tenant scope.
 
-use axum::http::StatusCode;
 use sztp_protocol::codec::Encoding;
 use sztp_protocol::model::restconf_errors::{ErrorTag, ErrorType};
 use sztp_store::{AccessLevel, Administrator, Store};
@@ -14,7 +13,7 @@ use crate::restconf::ErrorReply;
 
 /// Who is calling.
 #[derive(Debug, Clone)]
-pub enum Caller {
+pub(crate) enum Caller {
     /// No administrator exists yet: the first-use rule applies.
     FirstUse,
     /// An authenticated administrator.
@@ -23,7 +22,7 @@ pub enum Caller {
 
 impl Caller {
     /// The audit principal.
-    pub fn principal(&self) -> String {
+    pub(crate) fn principal(&self) -> String {
         match self {
             Caller::FirstUse => "(first use)".into(),
             Caller::Admin(a) => a.login.clone(),
@@ -31,7 +30,7 @@ impl Caller {
     }
 
     /// May this caller write?
-    pub fn can_write(&self) -> bool {
+    pub(crate) fn can_write(&self) -> bool {
         match self {
             Caller::FirstUse => true,
             Caller::Admin(a) => a.access_level != AccessLevel::ReadOnly,
@@ -39,7 +38,7 @@ impl Caller {
     }
 
     /// May this caller manage administrators and preferences (unrestricted, all tenants)?
-    pub fn is_unrestricted(&self) -> bool {
+    pub(crate) fn is_unrestricted(&self) -> bool {
         match self {
             Caller::FirstUse => true,
             Caller::Admin(a) => a.access_level == AccessLevel::Unrestricted && a.tenants.is_empty(),
@@ -47,7 +46,7 @@ impl Caller {
     }
 
     /// May this caller see tenant `name`?
-    pub fn sees_tenant(&self, name: &str) -> bool {
+    pub(crate) fn sees_tenant(&self, name: &str) -> bool {
         match self {
             Caller::FirstUse => true,
             Caller::Admin(a) => a.tenants.is_empty() || a.tenants.iter().any(|t| t == name),
@@ -56,23 +55,20 @@ impl Caller {
 }
 
 fn denied(message: impl Into<String>) -> ErrorReply {
-    ErrorReply::new(Encoding::Json, ErrorType::Protocol, ErrorTag::AccessDenied, message)
-        .with_status(StatusCode::UNAUTHORIZED)
-        .with_header(axum::http::header::WWW_AUTHENTICATE, "Basic realm=\"sztp-admin\", charset=\"UTF-8\"")
+    ErrorReply::unauthorized(Encoding::Json, message)
 }
 
 /// Marks the requests of an endpoint declared behind a TLS terminator (a request extension).
 #[derive(Debug, Clone, Copy)]
-pub struct BehindTlsTerminator;
+pub(crate) struct BehindTlsTerminator;
 
 /// Authenticates the caller of a northbound request.
-pub async fn authenticate(store: &Store, parts: &axum::http::request::Parts) -> Result<Caller, ErrorReply> {
+pub(crate) async fn authenticate(store: &Store, parts: &axum::http::request::Parts) -> Result<Caller, ErrorReply> {
     let headers = &parts.headers;
     let peer = parts.extensions.get::<PeerInfo>();
     let terminated = parts.extensions.get::<BehindTlsTerminator>().is_some();
     let internal = |e: sztp_store::StoreError| {
         ErrorReply::new(Encoding::Json, ErrorType::Application, ErrorTag::OperationFailed, format!("storage: {e}"))
-            .with_status(StatusCode::INTERNAL_SERVER_ERROR)
     };
     if store.list_administrators().await.map_err(internal)?.is_empty() {
         return Ok(Caller::FirstUse);
@@ -155,7 +151,6 @@ fn password_expired(admin: &Administrator, max_age_days: Option<u32>, now: Offse
 async fn certificate_only(store: &Store, leaf: &[u8]) -> Result<Caller, ErrorReply> {
     let internal = |e: sztp_store::StoreError| {
         ErrorReply::new(Encoding::Json, ErrorType::Application, ErrorTag::OperationFailed, format!("storage: {e}"))
-            .with_status(StatusCode::INTERNAL_SERVER_ERROR)
     };
     let now = OffsetDateTime::now_utc();
     let admins = store.list_administrators().await.map_err(internal)?;

@@ -2,27 +2,26 @@
 //! strong ETags from the representation's SHA-256, `If-None-Match` / `If-Modified-Since` on
 //! reads, `If-Match` / `If-Unmodified-Since` on writes.
 
-use axum::http::{HeaderMap, StatusCode, header};
-use sztp_protocol::model::restconf_errors::ErrorTag;
+use axum::http::{HeaderMap, header};
 use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::format_description;
 
-use super::error;
 use crate::restconf::ErrorReply;
+use sztp_protocol::codec::Encoding;
 
 const HTTP_DATE: &[FormatItem<'static>] =
     format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
 
 /// The strong entity tag of a representation.
-pub fn etag(body: &[u8]) -> String {
+pub(super) fn etag(body: &[u8]) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, body);
     let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
     format!("\"{hex}\"")
 }
 
 /// An HTTP-date (IMF-fixdate).
-pub fn http_date(t: OffsetDateTime) -> String {
+pub(super) fn http_date(t: OffsetDateTime) -> String {
     t.to_offset(time::UtcOffset::UTC).format(HTTP_DATE).unwrap_or_default()
 }
 
@@ -42,7 +41,7 @@ fn names(list: &str, tag: Option<&str>) -> bool {
 /// Whether a read may answer 304 Not Modified. The datastore's Last-Modified follows
 /// configuration only, so `If-Modified-Since` is honoured only for configuration-only reads
 /// (`by_date`); state changes without it.
-pub fn not_modified(headers: &HeaderMap, tag: &str, last_modified: OffsetDateTime, by_date: bool) -> bool {
+pub(super) fn not_modified(headers: &HeaderMap, tag: &str, last_modified: OffsetDateTime, by_date: bool) -> bool {
     if let Some(list) = header(headers, header::IF_NONE_MATCH) {
         return names(list, Some(tag));
     }
@@ -53,19 +52,17 @@ pub fn not_modified(headers: &HeaderMap, tag: &str, last_modified: OffsetDateTim
 }
 
 /// Whether a write carries preconditions (so the current representation must be computed).
-pub fn has_preconditions(headers: &HeaderMap) -> bool {
+pub(super) fn has_preconditions(headers: &HeaderMap) -> bool {
     headers.contains_key(header::IF_MATCH) || headers.contains_key(header::IF_UNMODIFIED_SINCE)
 }
 
 /// Checks a write's preconditions against the target's current tag (`None`: it does not exist).
-pub fn check_write(
+pub(super) fn check_write(
     headers: &HeaderMap,
     current: Option<&str>,
     last_modified: OffsetDateTime,
 ) -> Result<(), ErrorReply> {
-    let failed = |what: &str| {
-        error(StatusCode::PRECONDITION_FAILED, ErrorTag::OperationFailed, format!("precondition failed: {what}"))
-    };
+    let failed = |what: &str| ErrorReply::precondition_failed(Encoding::Json, format!("precondition failed: {what}"));
     if let Some(list) = header(headers, header::IF_MATCH) {
         if !names(list, current) {
             return Err(failed("If-Match names no current representation of the resource"));

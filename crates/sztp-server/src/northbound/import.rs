@@ -4,14 +4,14 @@
 
 use std::collections::HashSet;
 
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 use sztp_protocol::model::restconf_errors::ErrorTag;
 use sztp_store::{Device, TenantId};
 
-use super::{devices, error, reply, store_error};
+use super::{devices, error, store_error};
 use crate::restconf::ErrorReply;
+use crate::restconf::json_reply;
 use crate::state::AppState;
 
 /// What to do with serials that already exist.
@@ -23,26 +23,8 @@ enum OnConflict {
 }
 
 /// Runs the action on `{"sztp-server:input": {"on-conflict": …, "device": [...]}}`.
-pub async fn run(app: &AppState, tenant: TenantId, input: &Value) -> Result<Response, ErrorReply> {
-    let bad = |m: String| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m);
-    let input = input.get("sztp-server:input").ok_or_else(|| {
-        error(StatusCode::BAD_REQUEST, ErrorTag::MalformedMessage, "the body must hold \"sztp-server:input\"")
-    })?;
-    let on_conflict = match input.get("on-conflict").and_then(Value::as_str) {
-        None | Some("fail") => OnConflict::Fail,
-        Some("skip") => OnConflict::Skip,
-        Some("replace") => OnConflict::Replace,
-        Some(other) => return Err(bad(format!("on-conflict: \"{other}\" is not fail, skip or replace"))),
-    };
-    let entries = input.get("device").and_then(Value::as_array).cloned().unwrap_or_default();
-    if entries.is_empty() {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            ErrorTag::MissingElement,
-            "device: at least one device is required",
-        ));
-    }
-
+pub(super) async fn run(app: &AppState, tenant: TenantId, input: &Value) -> Result<Response, ErrorReply> {
+    let (on_conflict, entries) = parse_input(input)?;
     let mut failures: Vec<Value> = Vec::new();
     let mut parsed: Vec<(usize, Device, Option<String>)> = Vec::with_capacity(entries.len());
     for (i, entry) in entries.iter().enumerate() {
@@ -51,31 +33,9 @@ pub async fn run(app: &AppState, tenant: TenantId, input: &Value) -> Result<Resp
             Err(e) => failures.push(failure(i, entry.get("serial"), e.to_string())),
         }
     }
-
     let existing = existing_serials(app, tenant).await?;
-    let conflicts: Vec<&str> =
-        parsed.iter().filter(|(_, d, _)| existing.contains(&d.serial)).map(|(_, d, _)| d.serial.as_str()).collect();
-    if on_conflict == OnConflict::Fail && !conflicts.is_empty() {
-        return Err(error(
-            StatusCode::CONFLICT,
-            ErrorTag::DataExists,
-            format!(
-                "{} devices exist already (first: {}); nothing was imported; use on-conflict skip or replace",
-                conflicts.len(),
-                conflicts[0]
-            ),
-        ));
-    }
-    let mut skipped = 0u32;
-    if on_conflict == OnConflict::Skip {
-        parsed.retain(|(_, d, _)| {
-            let keep = !existing.contains(&d.serial);
-            skipped += u32::from(!keep);
-            keep
-        });
-    }
+    let skipped = resolve_conflicts(on_conflict, &existing, &mut parsed)?;
     let parsed = hash_codes(parsed).await?;
-
     let devices: Vec<Device> = parsed.iter().map(|(_, d)| d.clone()).collect();
     let results = app.store().put_devices_bulk(tenant, &devices).await.map_err(store_error)?;
     let (mut created, mut replaced) = (0u32, 0u32);
@@ -88,7 +48,57 @@ pub async fn run(app: &AppState, tenant: TenantId, input: &Value) -> Result<Resp
     }
     failures.sort_by_key(|f| f["index"].as_u64());
     let output = json!({ "sztp-server:output": { "created": created, "replaced": replaced, "skipped": skipped, "failure": failures } });
-    Ok(reply(StatusCode::OK, output))
+    Ok(json_reply(&output))
+}
+
+/// The input's conflict policy and device entries (at least one).
+fn parse_input(input: &Value) -> Result<(OnConflict, Vec<Value>), ErrorReply> {
+    let input = input
+        .get("sztp-server:input")
+        .ok_or_else(|| error(ErrorTag::MalformedMessage, "the body must hold \"sztp-server:input\""))?;
+    let on_conflict = match input.get("on-conflict").and_then(Value::as_str) {
+        None | Some("fail") => OnConflict::Fail,
+        Some("skip") => OnConflict::Skip,
+        Some("replace") => OnConflict::Replace,
+        Some(other) => {
+            return Err(error(
+                ErrorTag::InvalidValue,
+                format!("on-conflict: \"{other}\" is not fail, skip or replace"),
+            ));
+        }
+    };
+    let entries = input.get("device").and_then(Value::as_array).cloned().unwrap_or_default();
+    if entries.is_empty() {
+        return Err(error(ErrorTag::MissingElement, "device: at least one device is required"));
+    }
+    Ok((on_conflict, entries))
+}
+
+/// Applies the conflict policy to devices that exist already; returns how many were skipped.
+fn resolve_conflicts(
+    on_conflict: OnConflict,
+    existing: &std::collections::HashSet<String>,
+    parsed: &mut Vec<(usize, Device, Option<String>)>,
+) -> Result<u32, ErrorReply> {
+    let conflicts: Vec<&str> =
+        parsed.iter().filter(|(_, d, _)| existing.contains(&d.serial)).map(|(_, d, _)| d.serial.as_str()).collect();
+    if on_conflict == OnConflict::Fail && !conflicts.is_empty() {
+        let message = format!(
+            "{} devices exist already (first: {}); nothing was imported; use on-conflict skip or replace",
+            conflicts.len(),
+            conflicts[0]
+        );
+        return Err(error(ErrorTag::DataExists, message));
+    }
+    let mut skipped = 0u32;
+    if on_conflict == OnConflict::Skip {
+        parsed.retain(|(_, d, _)| {
+            let keep = !existing.contains(&d.serial);
+            skipped += u32::from(!keep);
+            keep
+        });
+    }
+    Ok(skipped)
 }
 
 fn failure(index: usize, serial: Option<&Value>, reason: String) -> Value {
@@ -138,8 +148,8 @@ async fn hash_codes(parsed: Vec<(usize, Device, Option<String>)>) -> Result<Vec<
     for t in tasks {
         let part = t
             .await
-            .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e.to_string()))?
-            .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, ErrorTag::OperationFailed, e))?;
+            .map_err(|e| error(ErrorTag::OperationFailed, e.to_string()))?
+            .map_err(|e| error(ErrorTag::OperationFailed, e))?;
         out.extend(part);
     }
     Ok(out)

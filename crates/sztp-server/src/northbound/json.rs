@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 /// A bad input node.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
+pub(crate) struct FieldError {
     /// The node (relative name).
     pub node: String,
     /// RFC 8040 error-tag.
@@ -18,7 +18,7 @@ pub struct FieldError {
 
 impl FieldError {
     /// An invalid value.
-    pub fn invalid(node: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(node: &str, message: impl Into<String>) -> Self {
         FieldError { node: node.to_owned(), tag: "invalid-value", message: message.into() }
     }
 }
@@ -31,7 +31,7 @@ impl std::fmt::Display for FieldError {
 
 /// Merges `patch` into `target` (RFC 7396 style, as a RESTCONF plain PATCH on one entry):
 /// objects merge member by member, `null` removes a member, anything else replaces.
-pub fn merge(target: &mut Value, patch: &Value) {
+pub(super) fn merge(target: &mut Value, patch: &Value) {
     match (target, patch) {
         (Value::Object(t), Value::Object(p)) => {
             for (k, v) in p {
@@ -47,17 +47,17 @@ pub fn merge(target: &mut Value, patch: &Value) {
 }
 
 /// Base64 of bytes (YANG `binary`).
-pub fn b64(bytes: &[u8]) -> String {
+pub(super) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// `yang:date-and-time` of a time.
-pub fn rfc3339(t: OffsetDateTime) -> String {
+pub(super) fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// The members of one JSON object, taken one by one; [`Fields::finish`] rejects leftovers.
-pub struct Fields<'a> {
+pub(super) struct Fields<'a> {
     object: &'a Map<String, Value>,
     taken: Vec<&'static str>,
     context: &'static str,
@@ -65,7 +65,7 @@ pub struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     /// Starts reading `v`, which must be an object.
-    pub fn new(v: &'a Value, context: &'static str) -> Result<Self, FieldError> {
+    pub(super) fn new(v: &'a Value, context: &'static str) -> Result<Self, FieldError> {
         let object = v.as_object().ok_or_else(|| FieldError::invalid(context, "must be a JSON object"))?;
         Ok(Fields { object, taken: Vec::new(), context })
     }
@@ -76,17 +76,17 @@ impl<'a> Fields<'a> {
     }
 
     /// Any member's raw value.
-    pub fn value(&mut self, name: &'static str) -> Option<&'a Value> {
+    pub(super) fn value(&mut self, name: &'static str) -> Option<&'a Value> {
         self.take(name)
     }
 
     /// Skips a member (read-only state echoed back by a client).
-    pub fn ignore(&mut self, name: &'static str) {
+    pub(super) fn ignore(&mut self, name: &'static str) {
         self.taken.push(name);
     }
 
     /// An optional string leaf.
-    pub fn string(&mut self, name: &'static str) -> Result<Option<String>, FieldError> {
+    pub(super) fn string(&mut self, name: &'static str) -> Result<Option<String>, FieldError> {
         match self.take(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -95,7 +95,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A mandatory string leaf.
-    pub fn required_string(&mut self, name: &'static str) -> Result<String, FieldError> {
+    pub(super) fn required_string(&mut self, name: &'static str) -> Result<String, FieldError> {
         self.string(name)?.filter(|s| !s.is_empty()).ok_or(FieldError {
             node: name.to_owned(),
             tag: "missing-element",
@@ -104,7 +104,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional boolean leaf.
-    pub fn boolean(&mut self, name: &'static str) -> Result<Option<bool>, FieldError> {
+    pub(super) fn boolean(&mut self, name: &'static str) -> Result<Option<bool>, FieldError> {
         match self.take(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -113,7 +113,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A leaf-list of strings.
-    pub fn string_list(&mut self, name: &'static str) -> Result<Vec<String>, FieldError> {
+    pub(super) fn string_list(&mut self, name: &'static str) -> Result<Vec<String>, FieldError> {
         match self.take(name) {
             None | Some(Value::Null) => Ok(Vec::new()),
             Some(Value::Array(items)) => items
@@ -127,7 +127,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional `binary` leaf (base64).
-    pub fn binary(&mut self, name: &'static str) -> Result<Option<Vec<u8>>, FieldError> {
+    pub(super) fn binary(&mut self, name: &'static str) -> Result<Option<Vec<u8>>, FieldError> {
         match self.string(name)? {
             None => Ok(None),
             Some(s) => base64::engine::general_purpose::STANDARD
@@ -138,7 +138,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional nested object.
-    pub fn object(&mut self, name: &'static str) -> Result<Option<&'a Value>, FieldError> {
+    pub(super) fn object(&mut self, name: &'static str) -> Result<Option<&'a Value>, FieldError> {
         match self.take(name) {
             None | Some(Value::Null) => Ok(None),
             Some(v @ Value::Object(_)) => Ok(Some(v)),
@@ -147,7 +147,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional list (JSON array of objects).
-    pub fn list(&mut self, name: &'static str) -> Result<&'a [Value], FieldError> {
+    pub(super) fn list(&mut self, name: &'static str) -> Result<&'a [Value], FieldError> {
         match self.take(name) {
             None | Some(Value::Null) => Ok(&[]),
             Some(Value::Array(items)) => Ok(items),
@@ -156,7 +156,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Rejects members that were not read.
-    pub fn finish(self) -> Result<(), FieldError> {
+    pub(super) fn finish(self) -> Result<(), FieldError> {
         match self.object.keys().find(|k| !self.taken.contains(&k.as_str())) {
             Some(k) => Err(FieldError {
                 node: format!("{}/{k}", self.context),

@@ -1,8 +1,7 @@
 //! `bootstrapping-log` and `audit-log`, read-only and paginated: `limit`, `offset`,
 //! `direction=ascending|descending` (by time, `sort-by=time`), `serial`, `since`, `until`.
 
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 use sztp_protocol::model::restconf_errors::ErrorTag;
 use sztp_store::{LogQuery, TenantId};
@@ -10,12 +9,12 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::json::rfc3339;
-use crate::restconf::{ErrorReply, YANG_JSON};
+use crate::restconf::ErrorReply;
 use crate::state::AppState;
 
 /// Which log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Log {
+pub(super) enum Log {
     /// Southbound requests.
     Bootstrapping,
     /// Every API request.
@@ -23,10 +22,10 @@ pub enum Log {
 }
 
 /// Default page size when `limit` is absent.
-pub const DEFAULT_LIMIT: u64 = 100;
+pub(super) const DEFAULT_LIMIT: u64 = 100;
 
 /// Parses the query string into a store query; `Err` is the message of a 400.
-pub fn parse_query(query: Option<&str>) -> Result<LogQuery, String> {
+pub(super) fn parse_query(query: Option<&str>) -> Result<LogQuery, String> {
     let mut q = LogQuery { limit: DEFAULT_LIMIT, descending: true, ..LogQuery::default() };
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -80,7 +79,12 @@ pub(super) fn decode(v: &str) -> String {
 }
 
 /// Serves one page of a log as `{"sztp-server:<log>":{"entry":[…]}}`.
-pub async fn serve(app: &AppState, tenant: TenantId, log: Log, query: Option<&str>) -> Result<Response, ErrorReply> {
+pub(super) async fn serve(
+    app: &AppState,
+    tenant: TenantId,
+    log: Log,
+    query: Option<&str>,
+) -> Result<Response, ErrorReply> {
     let bad = |m: String| {
         ErrorReply::new(
             sztp_protocol::codec::Encoding::Json,
@@ -88,65 +92,61 @@ pub async fn serve(app: &AppState, tenant: TenantId, log: Log, query: Option<&st
             ErrorTag::InvalidValue,
             m,
         )
-        .with_status(StatusCode::BAD_REQUEST)
     };
     let q = parse_query(query).map_err(bad)?;
-    let failed =
-        |e: sztp_store::StoreError| bad(format!("storage: {e}")).with_status(StatusCode::INTERNAL_SERVER_ERROR);
+    let failed = |e: sztp_store::StoreError| bad(format!("storage: {e}")).with_tag_status(ErrorTag::OperationFailed);
     let (name, entries): (&str, Vec<Value>) = match log {
         Log::Bootstrapping => {
             let rows = app.store().bootstrap_log(tenant, &q).await.map_err(failed)?;
-            let entries = rows
-                .into_iter()
-                .map(|e| {
-                    let mut o = Map::new();
-                    o.insert("id".into(), json!(e.id.to_string()));
-                    o.insert("time".into(), json!(rfc3339(e.time)));
-                    if let Some(s) = e.serial {
-                        o.insert("serial".into(), json!(s));
-                    }
-                    o.insert("source".into(), json!(e.source));
-                    o.insert("operation".into(), json!(e.operation));
-                    o.insert("status".into(), json!(e.status));
-                    o.insert("outcome".into(), json!(e.outcome));
-                    if let Some(p) = e.progress_type {
-                        o.insert("progress-type".into(), json!(p));
-                    }
-                    if let Some(m) = e.message {
-                        o.insert("message".into(), json!(m));
-                    }
-                    if let Some(d) = e.detail {
-                        o.insert("detail".into(), json!(d.to_string()));
-                    }
-                    Value::Object(o)
-                })
-                .collect();
-            ("bootstrapping-log", entries)
+            ("bootstrapping-log", rows.into_iter().map(bootstrap_entry).collect())
         }
         Log::Audit => {
             let rows = app.store().audit_log(tenant, &q).await.map_err(failed)?;
-            let entries = rows
-                .into_iter()
-                .map(|(id, a)| {
-                    let mut o = Map::new();
-                    o.insert("id".into(), json!(id.to_string()));
-                    o.insert("time".into(), json!(rfc3339(a.time)));
-                    if let Some(p) = a.principal {
-                        o.insert("principal".into(), json!(p));
-                    }
-                    o.insert("source".into(), json!(a.source));
-                    o.insert("api".into(), json!(a.api));
-                    o.insert("method".into(), json!(a.method));
-                    o.insert("path".into(), json!(a.path));
-                    o.insert("status".into(), json!(a.status));
-                    Value::Object(o)
-                })
-                .collect();
-            ("audit-log", entries)
+            ("audit-log", rows.into_iter().map(|(id, a)| audit_entry(id, a)).collect())
         }
     };
     let body = json!({ format!("sztp-server:{name}"): { "entry": entries } });
-    Ok((StatusCode::OK, [(axum::http::header::CONTENT_TYPE, YANG_JSON)], body.to_string()).into_response())
+    Ok(crate::restconf::json_reply(&body))
+}
+
+/// One bootstrapping-log entry in JSON.
+fn bootstrap_entry(e: sztp_store::LogEntry) -> Value {
+    let mut o = Map::new();
+    o.insert("id".into(), json!(e.id.to_string()));
+    o.insert("time".into(), json!(rfc3339(e.time)));
+    if let Some(s) = e.serial {
+        o.insert("serial".into(), json!(s));
+    }
+    o.insert("source".into(), json!(e.source));
+    o.insert("operation".into(), json!(e.operation));
+    o.insert("status".into(), json!(e.status));
+    o.insert("outcome".into(), json!(e.outcome));
+    if let Some(p) = e.progress_type {
+        o.insert("progress-type".into(), json!(p));
+    }
+    if let Some(m) = e.message {
+        o.insert("message".into(), json!(m));
+    }
+    if let Some(d) = e.detail {
+        o.insert("detail".into(), json!(d.to_string()));
+    }
+    Value::Object(o)
+}
+
+/// One audit-log entry in JSON.
+fn audit_entry(id: i64, a: sztp_store::AuditRecord) -> Value {
+    let mut o = Map::new();
+    o.insert("id".into(), json!(id.to_string()));
+    o.insert("time".into(), json!(rfc3339(a.time)));
+    if let Some(p) = a.principal {
+        o.insert("principal".into(), json!(p));
+    }
+    o.insert("source".into(), json!(a.source));
+    o.insert("api".into(), json!(a.api));
+    o.insert("method".into(), json!(a.method));
+    o.insert("path".into(), json!(a.path));
+    o.insert("status".into(), json!(a.status));
+    Value::Object(o)
 }
 
 #[cfg(test)]

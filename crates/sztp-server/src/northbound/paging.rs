@@ -3,8 +3,7 @@
 
 use std::collections::HashMap;
 
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::Value;
 use sztp_protocol::model::restconf_errors::ErrorTag;
 use sztp_store::TenantId;
@@ -42,7 +41,7 @@ impl ListBody {
     /// The `200` reply.
     pub(super) fn finish(mut self) -> Response {
         self.text.push_str("]}}");
-        (StatusCode::OK, [(header::CONTENT_TYPE, YANG_JSON)], self.text).into_response()
+        crate::restconf::status::typed_reply(YANG_JSON, self.text)
     }
 }
 
@@ -56,7 +55,7 @@ pub(super) struct Window {
 impl Window {
     /// Parses `limit` (a number or `unbounded`) and `offset`; anything else answers `400`.
     pub(super) fn parse(query: Option<&str>) -> Result<Window, ErrorReply> {
-        let bad = |m: String| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m);
+        let bad = |m: String| error(ErrorTag::InvalidValue, m);
         let mut w = Window::default();
         for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -154,7 +153,10 @@ mod tests {
         let app = AppState::new(store.clone(), sztp_ca::KeyEncryptionKey::generate());
         let t = TenantId::DEFAULT;
         store
-            .put_device_type(t, &super::super::device_types::from_json(&json!({"name": "dpu"})).unwrap())
+            .put_device_type(
+                t,
+                &crate::northbound::resources::device_types::from_json(&json!({"name": "dpu"})).unwrap(),
+            )
             .await
             .unwrap();
         let list: Vec<_> = (1..=5)

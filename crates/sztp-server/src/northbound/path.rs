@@ -3,7 +3,7 @@
 
 /// One path step: a node name and, for list entries, the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
+pub(super) struct Step {
     /// Node name without the module prefix.
     pub name: String,
     /// The list key, decoded.
@@ -11,7 +11,7 @@ pub struct Step {
 }
 
 /// Parses the part after `/restconf/data/`. The first step must be qualified with `module`.
-pub fn parse(path: &str, module: &str) -> Result<Vec<Step>, String> {
+pub(super) fn parse(path: &str, module: &str) -> Result<Vec<Step>, String> {
     let mut steps = Vec::new();
     for (i, raw) in path.split('/').filter(|s| !s.is_empty()).enumerate() {
         let (name, key) = match raw.split_once('=') {
@@ -50,7 +50,7 @@ fn decode(text: &str) -> Result<String, String> {
 }
 
 /// Percent-encodes a key for a `Location` header.
-pub fn encode(key: &str) -> String {
+pub(super) fn encode(key: &str) -> String {
     key.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 /// The data nodes of the `sztp-server` module that are `config false`, as (parent, name): a
 /// boot image's `sha-256` is configuration, an artifact's is state. A test checks the list
 /// against the module.
-pub const NONCONFIG: [(&str, &str); 15] = [
+pub(super) const NONCONFIG: [(&str, &str); 15] = [
     ("administrator", "last-login"),
     ("administrator", "locked-until"),
     ("administrator", "password-changed-at"),
@@ -33,7 +33,7 @@ const KEYS: [&str; 3] = ["name", "serial", "login"];
 
 /// Which data a GET returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Content {
+pub(super) enum Content {
     /// Configuration and state.
     #[default]
     All,
@@ -45,7 +45,7 @@ pub enum Content {
 
 /// The read options of a GET.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReadOptions {
+pub(super) struct ReadOptions {
     /// `content`.
     pub content: Content,
     /// `depth`: the target node is depth 1; `None` is unbounded.
@@ -56,20 +56,20 @@ pub struct ReadOptions {
 
 /// One node selected by `fields`, with the selection below it (empty: the whole subtree).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selector {
+pub(super) struct Selector {
     name: String,
     below: Vec<Selector>,
 }
 
 impl ReadOptions {
     /// Whether the reply is returned as is.
-    pub fn is_identity(&self) -> bool {
+    pub(super) fn is_identity(&self) -> bool {
         *self == ReadOptions::default()
     }
 }
 
 /// Splits a query string into the read options and the parameters left for the resource.
-pub fn parse(query: Option<&str>) -> Result<(ReadOptions, String), String> {
+pub(super) fn parse(query: Option<&str>) -> Result<(ReadOptions, String), String> {
     let mut opts = ReadOptions::default();
     let mut rest = Vec::new();
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
@@ -101,7 +101,7 @@ pub fn parse(query: Option<&str>) -> Result<(ReadOptions, String), String> {
 }
 
 /// Parses a `fields` expression: `a/b;c(d;e)`.
-pub fn parse_fields(text: &str) -> Result<Vec<Selector>, String> {
+pub(super) fn parse_fields(text: &str) -> Result<Vec<Selector>, String> {
     let mut chars = text.chars().peekable();
     let list = fields_list(&mut chars, 0)?;
     match chars.next() {
@@ -159,7 +159,7 @@ fn fields_list(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, nesting: u3
 }
 
 /// Applies the options to a reply of the form `{"module:target": value}`.
-pub fn apply(reply: &mut Value, opts: &ReadOptions) {
+pub(super) fn apply(reply: &mut Value, opts: &ReadOptions) {
     let Value::Object(top) = reply else { return };
     for (name, value) in top.iter_mut() {
         let node = name.rsplit(':').next().unwrap_or_default();

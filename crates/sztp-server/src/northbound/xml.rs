@@ -3,8 +3,8 @@
 //! a member is an element, an array repeats it, `[null]` is an empty leaf, a module prefix is a namespace.
 
 use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 use sztp_protocol::codec::module_by_name;
 
@@ -58,7 +58,7 @@ pub(crate) async fn reply_in_xml(response: Response) -> Response {
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(YANG_XML));
     parts.headers.remove(header::CONTENT_LENGTH);
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        return crate::restconf::status::internal_bare();
     };
     if bytes.is_empty() {
         return Response::from_parts(parts, Body::empty()); // HEAD
@@ -70,7 +70,7 @@ pub(crate) async fn reply_in_xml(response: Response) -> Response {
             let error = json!({"ietf-restconf:errors": {"error": [{"error-type": "protocol",
                 "error-tag": "invalid-value", "error-message": format!("no XML form of this reply: {reason}")}]}});
             let body = to_xml(&error).unwrap_or_default();
-            (StatusCode::NOT_ACCEPTABLE, [(header::CONTENT_TYPE, YANG_XML)], body).into_response()
+            crate::restconf::status::not_acceptable_body(YANG_XML, body)
         }
     }
 }

@@ -3,18 +3,21 @@
 //! crash mid-patch leaves nothing behind).
 
 use axum::body::Body;
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use sztp_protocol::model::restconf_errors::ErrorTag;
 
 use super::auth::Caller;
-use super::{MODULE, body_bytes, error, path, serve, store_error};
+use super::dispatch::body_bytes;
+use super::route::serve;
+use super::{MODULE, error, path, store_error};
 use crate::restconf::ErrorReply;
 use crate::state::AppState;
+use sztp_protocol::codec::Encoding;
 
 /// The media type of a YANG Patch in JSON.
-pub const MEDIA_TYPE: &str = "application/yang-patch+json";
+pub(super) const MEDIA_TYPE: &str = "application/yang-patch+json";
 const MAX_EDITS: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,23 +37,22 @@ struct Edit {
 }
 
 fn bad(message: impl Into<String>) -> ErrorReply {
-    error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, message)
+    error(ErrorTag::InvalidValue, message)
 }
 
 fn parse(body: &[u8]) -> Result<(String, Vec<Edit>), ErrorReply> {
-    let doc: Value = serde_json::from_slice(body).map_err(|e| {
-        error(StatusCode::BAD_REQUEST, ErrorTag::MalformedMessage, format!("the body is not JSON: {e}"))
-    })?;
-    let patch = doc.get("ietf-yang-patch:yang-patch").ok_or_else(|| {
-        error(StatusCode::BAD_REQUEST, ErrorTag::MalformedMessage, "the body must hold \"ietf-yang-patch:yang-patch\"")
-    })?;
+    let doc: Value = serde_json::from_slice(body)
+        .map_err(|e| error(ErrorTag::MalformedMessage, format!("the body is not JSON: {e}")))?;
+    let patch = doc
+        .get("ietf-yang-patch:yang-patch")
+        .ok_or_else(|| error(ErrorTag::MalformedMessage, "the body must hold \"ietf-yang-patch:yang-patch\""))?;
     let patch_id = patch
         .get("patch-id")
         .and_then(Value::as_str)
-        .ok_or_else(|| error(StatusCode::BAD_REQUEST, ErrorTag::MissingElement, "patch-id is mandatory"))?;
+        .ok_or_else(|| error(ErrorTag::MissingElement, "patch-id is mandatory"))?;
     let edits = patch.get("edit").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     if edits.len() > MAX_EDITS {
-        return Err(error(StatusCode::PAYLOAD_TOO_LARGE, ErrorTag::TooBig, format!("at most {MAX_EDITS} edits")));
+        return Err(error(ErrorTag::TooBig, format!("at most {MAX_EDITS} edits")));
     }
     let mut parsed: Vec<Edit> = Vec::with_capacity(edits.len());
     for e in edits {
@@ -65,8 +67,8 @@ fn parse(body: &[u8]) -> Result<(String, Vec<Edit>), ErrorReply> {
             Some("remove") => Operation::Remove,
             Some("replace") => Operation::Replace,
             Some(op @ ("insert" | "move")) => {
-                return Err(error(
-                    StatusCode::BAD_REQUEST,
+                return Err(ErrorReply::bad_request(
+                    Encoding::Json,
                     ErrorTag::OperationNotSupported,
                     format!("edit \"{id}\": {op} needs a user-ordered list; this module has none at entry level"),
                 ));
@@ -86,7 +88,7 @@ fn parse(body: &[u8]) -> Result<(String, Vec<Edit>), ErrorReply> {
         parsed.push(Edit { id: id.to_owned(), operation, target: target.to_owned(), value });
     }
     if parsed.is_empty() {
-        return Err(error(StatusCode::BAD_REQUEST, ErrorTag::MissingElement, "a patch needs at least one edit"));
+        return Err(error(ErrorTag::MissingElement, "a patch needs at least one edit"));
     }
     Ok((patch_id.to_owned(), parsed))
 }
@@ -108,7 +110,7 @@ pub(super) async fn run(app: &AppState, caller: &Caller, raw: &str, body: &[u8])
     uow.commit().await.map_err(store_error)?;
     app.touch_config();
     let status = json!({"ietf-yang-patch:yang-patch-status": {"patch-id": patch_id, "ok": [null]}});
-    Ok(super::reply(StatusCode::OK, status))
+    Ok(crate::restconf::json_reply(&status))
 }
 
 /// The path an edit's target names, below the resource the patch was sent to.
@@ -126,10 +128,10 @@ async fn apply(app: &AppState, caller: &Caller, target: &str, edit: &Edit) -> Re
     let exists = Box::pin(serve(app, caller, &Method::GET, target, None, Body::empty())).await.is_ok();
     let (method, value) = match (edit.operation, exists) {
         (Operation::Create, true) => {
-            return Err(error(StatusCode::CONFLICT, ErrorTag::DataExists, format!("{target} exists")));
+            return Err(error(ErrorTag::DataExists, format!("{target} exists")));
         }
         (Operation::Delete, false) => {
-            return Err(error(StatusCode::NOT_FOUND, ErrorTag::DataMissing, format!("{target} does not exist")));
+            return Err(ErrorReply::data_missing(Encoding::Json, format!("{target} does not exist")));
         }
         (Operation::Remove, false) => return Ok(()),
         (Operation::Delete | Operation::Remove, true) => (Method::DELETE, None),
@@ -141,7 +143,8 @@ async fn apply(app: &AppState, caller: &Caller, target: &str, edit: &Edit) -> Re
     if response.status().is_success() {
         Ok(())
     } else {
-        Err(error(response.status(), ErrorTag::OperationFailed, format!("{method} {target}: {}", response.status())))
+        let message = format!("{method} {target}: {}", response.status());
+        Err(error(ErrorTag::OperationFailed, message).with_status(response.status()))
     }
 }
 
@@ -182,7 +185,7 @@ async fn failed(patch_id: &str, edit_id: &str, e: ErrorReply) -> Response {
         "patch-id": patch_id,
         "edit-status": {"edit": [{"edit-id": edit_id, "errors": errors}]}
     }});
-    super::reply(status, body)
+    crate::restconf::status::json_with_status(status, &body)
 }
 
 #[cfg(test)]

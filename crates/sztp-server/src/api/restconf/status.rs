@@ -161,3 +161,85 @@ pub fn artifact_reply(headers: axum::http::HeaderMap, content: Vec<u8>) -> Respo
 pub fn typed_reply(media_type: &'static str, body: String) -> Response {
     (StatusCode::OK, [(header::CONTENT_TYPE, media_type)], body).into_response()
 }
+
+/// Whether a reply is `200 OK`.
+pub fn is_ok(response: &Response) -> bool {
+    response.status() == StatusCode::OK
+}
+
+/// A read's reply stamped with its ETag and Last-Modified: `304` when the client's copy is
+/// current, else `200` with the body.
+pub fn stamped(
+    not_modified: bool,
+    etag: String,
+    last_modified: String,
+    media_type: &'static str,
+    body: axum::body::Bytes,
+) -> Response {
+    let stamps = [(header::ETAG, etag), (header::LAST_MODIFIED, last_modified)];
+    if not_modified {
+        (StatusCode::NOT_MODIFIED, stamps).into_response()
+    } else {
+        (StatusCode::OK, [(header::CONTENT_TYPE, media_type)], stamps, body).into_response()
+    }
+}
+
+impl ErrorReply {
+    /// The same error with error-type `application` (the northbound API's errors are).
+    pub fn in_application(mut self) -> Self {
+        self.error.error_type = ErrorType::Application;
+        self
+    }
+
+    /// 404 for an entry or resource that does not exist (error-type application).
+    pub fn no_such(encoding: Encoding, message: impl Into<String>) -> Self {
+        ErrorReply::not_found(encoding, message).in_application()
+    }
+}
+
+/// `304` carrying the current ETag.
+pub fn not_modified_tagged(etag: String) -> Response {
+    (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response()
+}
+
+/// `201` with Location (not below `/restconf/data/`) or `204`, carrying the new ETag.
+pub fn stored_tagged(created: bool, location: String, etag: String) -> Response {
+    if created {
+        (StatusCode::CREATED, [(header::LOCATION, location), (header::ETAG, etag)]).into_response()
+    } else {
+        (StatusCode::NO_CONTENT, [(header::ETAG, etag)]).into_response()
+    }
+}
+
+/// `500` with no body, for a reply that could not be read back in this process.
+pub fn internal_bare() -> Response {
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
+/// `406` with a body already written in `media_type`.
+pub fn not_acceptable_body(media_type: &'static str, body: String) -> Response {
+    (StatusCode::NOT_ACCEPTABLE, [(header::CONTENT_TYPE, media_type)], body).into_response()
+}
+
+impl ErrorReply {
+    /// 401 of the northbound API, with its realm.
+    pub fn unauthorized(encoding: Encoding, message: impl Into<String>) -> Self {
+        ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::AccessDenied, message)
+            .with_status(StatusCode::UNAUTHORIZED)
+            .with_header(header::WWW_AUTHENTICATE, "Basic realm=\"sztp-admin\", charset=\"UTF-8\"")
+    }
+}
+
+impl ErrorReply {
+    /// The same error with `tag` and its RFC 8040 status.
+    pub fn with_tag_status(mut self, tag: ErrorTag) -> Self {
+        self.status = for_tag(&tag);
+        self.error.error_tag = tag;
+        self
+    }
+}
+
+/// A JSON document with the status of the error it reports (a YANG Patch status).
+pub fn json_with_status(status: StatusCode, body: &Value) -> Response {
+    (status, [(header::CONTENT_TYPE, YANG_JSON)], body.to_string()).into_response()
+}

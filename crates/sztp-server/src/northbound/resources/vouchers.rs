@@ -6,10 +6,14 @@ use serde_json::{Map, Value, json};
 use sztp_protocol::cms::content_type::{ContentType, outer_content_type};
 use sztp_store::StoredVoucher;
 
-use super::json::{FieldError, Fields, b64, rfc3339};
+use crate::northbound::json::{FieldError, Fields, b64, rfc3339};
+use crate::northbound::paging::{self, ListBody};
+use crate::northbound::resource::{Resource, Scope};
+use crate::northbound::{field_error, store_error};
+use crate::restconf::ErrorReply;
 
 /// RFC 7951 JSON of one voucher.
-pub fn to_json(v: &StoredVoucher) -> Value {
+pub(crate) fn to_json(v: &StoredVoucher) -> Value {
     let mut o = Map::new();
     o.insert("serial".into(), json!(v.serial));
     o.insert("cms".into(), json!(b64(&v.cms_der)));
@@ -20,7 +24,7 @@ pub fn to_json(v: &StoredVoucher) -> Value {
 }
 
 /// A voucher from input JSON: `cms` must be a CMS SignedData.
-pub fn from_json(v: &Value) -> Result<StoredVoucher, FieldError> {
+pub(crate) fn from_json(v: &Value) -> Result<StoredVoucher, FieldError> {
     let mut f = Fields::new(v, "voucher")?;
     let serial = f.required_string("serial")?;
     let cms_der = f.binary("cms")?.ok_or(FieldError {
@@ -42,4 +46,33 @@ pub fn from_json(v: &Value) -> Result<StoredVoucher, FieldError> {
 fn expires_at(cms_der: &[u8]) -> Option<time::OffsetDateTime> {
     let signed = sztp_protocol::cms::signed_data::verify_signed(cms_der, &[]).ok()?;
     sztp_protocol::model::voucher::Voucher::from_json(&signed.content).ok()?.expires_on
+}
+
+/// `tenants/tenant={t}/vouchers/voucher={serial}`; one per device, so listed page by page.
+pub(crate) struct Vouchers;
+
+#[async_trait::async_trait]
+impl Resource for Vouchers {
+    fn container(&self) -> &'static str {
+        "vouchers"
+    }
+    fn list(&self) -> &'static str {
+        "voucher"
+    }
+    fn key(&self) -> &'static str {
+        "serial"
+    }
+    async fn list_into(&self, s: &Scope<'_>, _: Option<&str>, body: &mut ListBody) -> Result<(), ErrorReply> {
+        paging::vouchers(s.app, s.tenant(), paging::PAGE, body).await
+    }
+    async fn get(&self, s: &Scope<'_>, key: &str) -> Result<Option<Value>, ErrorReply> {
+        Ok(s.app.store().get_voucher(s.tenant(), key).await.map_err(store_error)?.map(|v| to_json(&v)))
+    }
+    async fn put(&self, s: &Scope<'_>, entry: &Value) -> Result<(), ErrorReply> {
+        let v = from_json(entry).map_err(field_error)?;
+        s.app.store().put_voucher(s.tenant(), &v).await.map_err(store_error)
+    }
+    async fn delete(&self, s: &Scope<'_>, key: &str) -> Result<(), ErrorReply> {
+        s.app.store().delete_voucher(s.tenant(), key).await.map_err(store_error)
+    }
 }

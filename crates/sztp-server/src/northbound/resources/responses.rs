@@ -4,11 +4,16 @@
 use serde_json::{Map, Value, json};
 use sztp_store::{BootImageSpec, ConfigurationHandling, OnboardingSpec, RedirectServer, Response, ResponseSpec};
 
-use super::json::{FieldError, Fields, b64};
-use super::rules::{enum_name, from_name};
+use crate::northbound::json::{FieldError, Fields, b64};
+use crate::northbound::paging::ListBody;
+use crate::northbound::resource::{Resource, Scope};
+use crate::northbound::rules::{enum_name, from_name};
+use crate::northbound::{error, field_error, store_error};
+use crate::restconf::ErrorReply;
+use sztp_protocol::model::restconf_errors::ErrorTag;
 
 /// RFC 7951 JSON of one response.
-pub fn to_json(r: &Response) -> Value {
+pub(crate) fn to_json(r: &Response) -> Value {
     let mut o = Map::new();
     o.insert("name".into(), json!(r.name));
     match &r.spec {
@@ -68,7 +73,7 @@ pub fn to_json(r: &Response) -> Value {
 }
 
 /// A response from input JSON: exactly one of `redirect` and `onboarding`.
-pub fn from_json(v: &Value) -> Result<Response, FieldError> {
+pub(crate) fn from_json(v: &Value) -> Result<Response, FieldError> {
     let mut f = Fields::new(v, "response")?;
     let name = f.required_string("name")?;
     let redirect = f.object("redirect")?;
@@ -155,4 +160,39 @@ fn onboarding_from_json(v: &Value) -> Result<OnboardingSpec, FieldError> {
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.decode(s.trim()).ok()
+}
+
+/// `tenants/tenant={t}/responses/response={name}`: checked to build conveyed information.
+pub(crate) struct Responses;
+
+#[async_trait::async_trait]
+impl Resource for Responses {
+    fn container(&self) -> &'static str {
+        "responses"
+    }
+    fn list(&self) -> &'static str {
+        "response"
+    }
+    async fn list_into(&self, s: &Scope<'_>, _: Option<&str>, body: &mut ListBody) -> Result<(), ErrorReply> {
+        s.app
+            .store()
+            .list_responses(s.tenant())
+            .await
+            .map_err(store_error)?
+            .iter()
+            .for_each(|r| body.push(&to_json(r)));
+        Ok(())
+    }
+    async fn get(&self, s: &Scope<'_>, key: &str) -> Result<Option<Value>, ErrorReply> {
+        Ok(s.app.store().get_response(s.tenant(), key).await.map_err(store_error)?.map(|r| to_json(&r)))
+    }
+    async fn put(&self, s: &Scope<'_>, entry: &Value) -> Result<(), ErrorReply> {
+        let r = from_json(entry).map_err(field_error)?;
+        crate::domain::conveyed::conveyed_information(&r.spec, sztp_store::CompatProfile::Rfc8572)
+            .map_err(|e| error(ErrorTag::InvalidValue, e.to_string()))?;
+        s.app.store().put_response(s.tenant(), &r).await.map_err(store_error)
+    }
+    async fn delete(&self, s: &Scope<'_>, key: &str) -> Result<(), ErrorReply> {
+        s.app.store().delete_response(s.tenant(), key).await.map_err(store_error)
+    }
 }

@@ -4,11 +4,15 @@
 use serde_json::{Map, Value, json};
 use sztp_store::{CompatProfile, DeviceType, ReportingLevel, SerialRule, SerialSource, SigningPolicy};
 
-use super::json::{FieldError, Fields};
-use super::rules::{enum_name, from_name, rule_json, rules_from_json};
+use crate::northbound::json::{FieldError, Fields};
+use crate::northbound::paging::ListBody;
+use crate::northbound::resource::{Resource, Scope};
+use crate::northbound::rules::{enum_name, from_name, rule_json, rules_from_json};
+use crate::northbound::{field_error, store_error};
+use crate::restconf::ErrorReply;
 
 /// RFC 7951 JSON of one device type.
-pub fn to_json(t: &DeviceType) -> Value {
+pub(crate) fn to_json(t: &DeviceType) -> Value {
     let mut o = Map::new();
     o.insert("name".into(), json!(t.name));
     if let Some(bag) = &t.trust_bag {
@@ -38,7 +42,7 @@ pub fn to_json(t: &DeviceType) -> Value {
 }
 
 /// A device type from input JSON; absent leaves take their YANG defaults.
-pub fn from_json(v: &Value) -> Result<DeviceType, FieldError> {
+pub(crate) fn from_json(v: &Value) -> Result<DeviceType, FieldError> {
     let mut f = Fields::new(v, "device-type")?;
     let name = f.required_string("name")?;
     let trust_bag = f.string("trust-bag")?;
@@ -79,4 +83,37 @@ pub fn from_json(v: &Value) -> Result<DeviceType, FieldError> {
         reporting_level: reporting_level.unwrap_or_default(),
         rules,
     })
+}
+
+/// `tenants/tenant={t}/device-types/device-type={name}`.
+pub(crate) struct DeviceTypes;
+
+#[async_trait::async_trait]
+impl Resource for DeviceTypes {
+    fn container(&self) -> &'static str {
+        "device-types"
+    }
+    fn list(&self) -> &'static str {
+        "device-type"
+    }
+    async fn list_into(&self, s: &Scope<'_>, _: Option<&str>, body: &mut ListBody) -> Result<(), ErrorReply> {
+        s.app
+            .store()
+            .list_device_types(s.tenant())
+            .await
+            .map_err(store_error)?
+            .iter()
+            .for_each(|t| body.push(&to_json(t)));
+        Ok(())
+    }
+    async fn get(&self, s: &Scope<'_>, key: &str) -> Result<Option<Value>, ErrorReply> {
+        Ok(s.app.store().get_device_type(s.tenant(), key).await.map_err(store_error)?.map(|t| to_json(&t)))
+    }
+    async fn put(&self, s: &Scope<'_>, entry: &Value) -> Result<(), ErrorReply> {
+        let t = from_json(entry).map_err(field_error)?;
+        s.app.store().put_device_type(s.tenant(), &t).await.map_err(store_error)
+    }
+    async fn delete(&self, s: &Scope<'_>, key: &str) -> Result<(), ErrorReply> {
+        s.app.store().delete_device_type(s.tenant(), key).await.map_err(store_error)
+    }
 }

@@ -4,11 +4,15 @@
 use serde_json::{Map, Value, json};
 use sztp_store::{Device, DeviceStatus, ReportingLevel, SigningPolicy};
 
-use super::json::{FieldError, Fields, b64, rfc3339};
-use super::rules::{enum_name, from_name, rule_json, rules_from_json};
+use crate::northbound::json::{FieldError, Fields, b64, rfc3339};
+use crate::northbound::paging::{self, ListBody};
+use crate::northbound::resource::{Resource, Scope};
+use crate::northbound::rules::{enum_name, from_name, rule_json, rules_from_json};
+use crate::northbound::{field_error, hash_secret, store_error};
+use crate::restconf::ErrorReply;
 
 /// RFC 7951 JSON of one device, with its status when known.
-pub fn to_json(d: &Device, status: Option<&DeviceStatus>) -> Value {
+pub(crate) fn to_json(d: &Device, status: Option<&DeviceStatus>) -> Value {
     let mut o = Map::new();
     o.insert("serial".into(), json!(d.serial));
     o.insert("device-type".into(), json!(d.device_type));
@@ -57,7 +61,7 @@ pub fn to_json(d: &Device, status: Option<&DeviceStatus>) -> Value {
 
 /// A device from input JSON, and its activation code in clear if one was given. `existing`
 /// keeps the stored activation-code hash when the input omits the write-only leaf.
-pub fn from_json(v: &Value, existing: Option<&Device>) -> Result<(Device, Option<String>), FieldError> {
+pub(crate) fn from_json(v: &Value, existing: Option<&Device>) -> Result<(Device, Option<String>), FieldError> {
     let mut f = Fields::new(v, "device")?;
     let serial = f.required_string("serial")?;
     let device_type = f.required_string("device-type")?;
@@ -97,4 +101,45 @@ pub fn from_json(v: &Value, existing: Option<&Device>) -> Result<(Device, Option
     f.ignore("status");
     f.finish()?;
     Ok((device, code))
+}
+
+/// `tenants/tenant={t}/devices/device={serial}`: configuration with the device's status; the
+/// list pages (`limit`, `offset`), and an activation code is stored only as its argon2 hash.
+pub(crate) struct Devices;
+
+#[async_trait::async_trait]
+impl Resource for Devices {
+    fn container(&self) -> &'static str {
+        "devices"
+    }
+    fn list(&self) -> &'static str {
+        "device"
+    }
+    fn key(&self) -> &'static str {
+        "serial"
+    }
+    async fn list_into(&self, s: &Scope<'_>, query: Option<&str>, body: &mut ListBody) -> Result<(), ErrorReply> {
+        let window = paging::Window::parse(query)?;
+        paging::devices(s.app, s.tenant(), window, paging::PAGE, body).await
+    }
+    async fn get(&self, s: &Scope<'_>, key: &str) -> Result<Option<Value>, ErrorReply> {
+        let Some(d) = s.app.store().get_device(s.tenant(), key).await.map_err(store_error)? else { return Ok(None) };
+        let status = s.app.store().device_status(s.tenant(), key).await.map_err(store_error)?;
+        Ok(Some(to_json(&d, status.as_ref())))
+    }
+    async fn config(&self, s: &Scope<'_>, key: &str) -> Result<Option<Value>, ErrorReply> {
+        Ok(s.app.store().get_device(s.tenant(), key).await.map_err(store_error)?.map(|d| to_json(&d, None)))
+    }
+    async fn put(&self, s: &Scope<'_>, entry: &Value) -> Result<(), ErrorReply> {
+        let serial = entry.get("serial").and_then(Value::as_str).unwrap_or_default();
+        let existing = s.app.store().get_device(s.tenant(), serial).await.map_err(store_error)?;
+        let (mut device, code) = from_json(entry, existing.as_ref()).map_err(field_error)?;
+        if let Some(code) = code {
+            device.activation_code_hash = Some(hash_secret(&code).await?);
+        }
+        s.app.store().put_device(s.tenant(), &device).await.map_err(store_error)
+    }
+    async fn delete(&self, s: &Scope<'_>, key: &str) -> Result<(), ErrorReply> {
+        s.app.store().delete_device(s.tenant(), key).await.map_err(store_error)
+    }
 }

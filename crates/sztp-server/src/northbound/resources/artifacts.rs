@@ -3,31 +3,34 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use sztp_protocol::codec::Encoding;
 use sztp_protocol::model::restconf_errors::ErrorTag;
 use sztp_store::{Artifact, ArtifactMeta, TenantId};
 
-use super::auth::{self, Caller};
-use super::json::{FieldError, Fields, rfc3339};
-use super::{error, not_found, path, store_error};
 use crate::audit::Principal;
-use crate::restconf::{ErrorReply, read_body};
+use crate::northbound::auth::{self, Caller};
+use crate::northbound::json::{FieldError, Fields, rfc3339};
+use crate::northbound::paging::ListBody;
+use crate::northbound::resource::{Resource, Scope};
+use crate::northbound::{error, no_such, path, store_error};
+use crate::restconf::status::{artifact_reply, not_modified_tagged, stored_tagged};
+use crate::restconf::{ErrorReply, no_content, read_body};
 use crate::state::AppState;
 
 /// The largest artifact accepted by an upload (the content is held in memory and in the database).
-pub const MAX_ARTIFACT: usize = 256 * 1024 * 1024;
+pub(crate) const MAX_ARTIFACT: usize = 256 * 1024 * 1024;
 const DEFAULT_MEDIA_TYPE: &str = "application/octet-stream";
 
 /// SHA-256 written as the YANG `sha-256` typedef wants: colon-separated hex pairs.
-pub fn colon_hex(bytes: &[u8]) -> String {
+pub(crate) fn colon_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
 }
 
 /// RFC 7951 JSON of an artifact's metadata (uint64 is a string in RFC 7951 JSON).
-pub fn to_json(a: &ArtifactMeta) -> Value {
+pub(crate) fn to_json(a: &ArtifactMeta) -> Value {
     let mut o = Map::new();
     o.insert("name".into(), json!(a.name));
     o.insert("media-type".into(), json!(a.media_type));
@@ -38,7 +41,7 @@ pub fn to_json(a: &ArtifactMeta) -> Value {
 }
 
 /// Name and media type from input JSON; the state leaves may be echoed back and are ignored.
-pub fn from_json(v: &Value) -> Result<(String, String), FieldError> {
+pub(crate) fn from_json(v: &Value) -> Result<(String, String), FieldError> {
     let mut f = Fields::new(v, "artifact")?;
     let name = f.required_string("name")?;
     let media_type = f.string("media-type")?.unwrap_or_else(|| DEFAULT_MEDIA_TYPE.into());
@@ -75,8 +78,8 @@ fn check_media_type(t: &str) -> Result<(), String> {
 
 /// Writes the metadata of an artifact from RESTCONF: a new one starts empty, an existing one
 /// keeps its content.
-pub async fn put_meta(app: &AppState, tenant: TenantId, entry: &Value) -> Result<(), ErrorReply> {
-    let (name, media_type) = from_json(entry).map_err(super::field_error)?;
+pub(crate) async fn put_meta(app: &AppState, tenant: TenantId, entry: &Value) -> Result<(), ErrorReply> {
+    let (name, media_type) = from_json(entry).map_err(crate::northbound::field_error)?;
     let store = app.store();
     let existing = store.get_artifact(tenant, &name).await.map_err(store_error)?;
     let artifact = match existing {
@@ -92,7 +95,7 @@ fn artifact(name: String, media_type: String, content: Vec<u8>) -> Artifact {
 }
 
 /// The routes of the content API.
-pub fn router(app: AppState) -> axum::Router {
+pub(crate) fn router(app: AppState) -> axum::Router {
     axum::Router::new().route("/artifacts/{tenant}/{name}", axum::routing::any(content)).with_state(app)
 }
 
@@ -123,60 +126,111 @@ async fn serve(
 ) -> Result<Response, ErrorReply> {
     let write = *method != Method::GET && *method != Method::HEAD;
     if write && !caller.can_write() {
-        return Err(error(StatusCode::FORBIDDEN, ErrorTag::AccessDenied, "read-only administrators cannot write"));
+        return Err(ErrorReply::forbidden(Encoding::Json, "read-only administrators cannot write"));
     }
-    let tenant = super::tenant_by_name(app, caller, tenant_name, write).await?;
-    let store = app.store();
+    let tenant = crate::northbound::tenant_by_name(app, caller, tenant_name, write).await?;
     match *method {
-        Method::GET | Method::HEAD => {
-            let a = store
-                .get_artifact(tenant, name)
+        Method::GET | Method::HEAD => download(app, tenant, name, headers).await,
+        Method::PUT => upload(app, tenant, tenant_name, name, headers, body).await,
+        Method::DELETE => {
+            app.store()
+                .artifact_meta(tenant, name)
                 .await
                 .map_err(store_error)?
-                .ok_or_else(|| not_found("artifact", name))?;
-            let etag = format!("\"{}\"", colon_hex(&a.sha256).replace(':', ""));
-            if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag) {
-                return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
-            }
-            // HEAD keeps the body so Content-Length is right; hyper does not send it.
-            Ok((StatusCode::OK, [(header::CONTENT_TYPE, a.media_type), (header::ETAG, etag)], a.content)
-                .into_response())
+                .ok_or_else(|| no_such("artifact", name))?;
+            app.store().delete_artifact(tenant, name).await.map_err(store_error)?;
+            Ok(no_content())
         }
-        Method::PUT => {
-            check_file_name(name).map_err(|m| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m))?;
-            let media_type = match headers.get(header::CONTENT_TYPE) {
-                None => DEFAULT_MEDIA_TYPE.to_owned(),
-                Some(v) => {
-                    let t = v.to_str().unwrap_or_default().to_owned();
-                    check_media_type(&t).map_err(|m| error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m))?;
-                    t
-                }
-            };
-            let content = read_body(body, MAX_ARTIFACT, Encoding::Json).await?;
-            let existed = store.artifact_meta(tenant, name).await.map_err(store_error)?.is_some();
-            let a = artifact(name.to_owned(), media_type, content.to_vec());
-            store.put_artifact(tenant, &a).await.map_err(|e| match e {
-                sztp_store::StoreError::Invalid(m) => error(StatusCode::BAD_REQUEST, ErrorTag::InvalidValue, m),
-                other => store_error(other),
-            })?;
-            let etag = format!("\"{}\"", colon_hex(&a.sha256).replace(':', ""));
-            if existed {
-                Ok((StatusCode::NO_CONTENT, [(header::ETAG, etag)]).into_response())
-            } else {
-                let location = format!("/artifacts/{}/{}", path::encode(tenant_name), path::encode(name));
-                Ok((StatusCode::CREATED, [(header::LOCATION, location), (header::ETAG, etag)]).into_response())
-            }
+        _ => Err(error(ErrorTag::OperationNotSupported, "artifact content supports GET, HEAD, PUT and DELETE")),
+    }
+}
+
+/// GET (and HEAD) of an artifact's content, with its SHA-256 as a strong ETag.
+async fn download(
+    app: &AppState,
+    tenant: TenantId,
+    name: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<Response, ErrorReply> {
+    let store = app.store();
+    let a = store.get_artifact(tenant, name).await.map_err(store_error)?.ok_or_else(|| no_such("artifact", name))?;
+    let etag = format!("\"{}\"", colon_hex(&a.sha256).replace(':', ""));
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag) {
+        return Ok(not_modified_tagged(etag));
+    }
+    // HEAD keeps the body so Content-Length is right; hyper does not send it.
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(
+        header::ETAG,
+        header::HeaderValue::from_str(&etag).map_err(|e| error(ErrorTag::OperationFailed, e.to_string()))?,
+    );
+    if let Ok(v) = header::HeaderValue::from_str(&a.media_type) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    Ok(artifact_reply(headers, a.content))
+}
+
+/// PUT of an artifact's content (the body, up to the limit) and media type (Content-Type).
+async fn upload(
+    app: &AppState,
+    tenant: TenantId,
+    tenant_name: &str,
+    name: &str,
+    headers: &axum::http::HeaderMap,
+    body: Body,
+) -> Result<Response, ErrorReply> {
+    let store = app.store();
+    check_file_name(name).map_err(|m| error(ErrorTag::InvalidValue, m))?;
+    let media_type = match headers.get(header::CONTENT_TYPE) {
+        None => DEFAULT_MEDIA_TYPE.to_owned(),
+        Some(v) => {
+            let t = v.to_str().unwrap_or_default().to_owned();
+            check_media_type(&t).map_err(|m| error(ErrorTag::InvalidValue, m))?;
+            t
         }
-        Method::DELETE => {
-            store.artifact_meta(tenant, name).await.map_err(store_error)?.ok_or_else(|| not_found("artifact", name))?;
-            store.delete_artifact(tenant, name).await.map_err(store_error)?;
-            Ok(StatusCode::NO_CONTENT.into_response())
-        }
-        _ => Err(error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            ErrorTag::OperationNotSupported,
-            "artifact content supports GET, HEAD, PUT and DELETE",
-        )),
+    };
+    let content = read_body(body, MAX_ARTIFACT, Encoding::Json).await?;
+    let existed = store.artifact_meta(tenant, name).await.map_err(store_error)?.is_some();
+    let a = artifact(name.to_owned(), media_type, content.to_vec());
+    store.put_artifact(tenant, &a).await.map_err(|e| match e {
+        sztp_store::StoreError::Invalid(m) => error(ErrorTag::InvalidValue, m),
+        other => store_error(other),
+    })?;
+    let etag = format!("\"{}\"", colon_hex(&a.sha256).replace(':', ""));
+    let location = format!("/artifacts/{}/{}", path::encode(tenant_name), path::encode(name));
+    Ok(stored_tagged(!existed, location, etag))
+}
+
+/// `tenants/tenant={t}/artifacts/artifact={name}`: metadata through RESTCONF; the content has
+/// its own route ([`router`]).
+pub(crate) struct Artifacts;
+
+#[async_trait::async_trait]
+impl Resource for Artifacts {
+    fn container(&self) -> &'static str {
+        "artifacts"
+    }
+    fn list(&self) -> &'static str {
+        "artifact"
+    }
+    async fn list_into(&self, s: &Scope<'_>, _: Option<&str>, body: &mut ListBody) -> Result<(), ErrorReply> {
+        s.app
+            .store()
+            .list_artifacts(s.tenant())
+            .await
+            .map_err(store_error)?
+            .iter()
+            .for_each(|a| body.push(&to_json(a)));
+        Ok(())
+    }
+    async fn get(&self, s: &Scope<'_>, key: &str) -> Result<Option<Value>, ErrorReply> {
+        Ok(s.app.store().artifact_meta(s.tenant(), key).await.map_err(store_error)?.map(|a| to_json(&a)))
+    }
+    async fn put(&self, s: &Scope<'_>, entry: &Value) -> Result<(), ErrorReply> {
+        put_meta(s.app, s.tenant(), entry).await
+    }
+    async fn delete(&self, s: &Scope<'_>, key: &str) -> Result<(), ErrorReply> {
+        s.app.store().delete_artifact(s.tenant(), key).await.map_err(store_error)
     }
 }
 

@@ -7,12 +7,19 @@ use serde_json::{Map, Value, json};
 use sztp_protocol::x509::load_certificates;
 use sztp_store::{ClientAuth, Endpoint, EndpointTls, TenantId, TlsVersion};
 
-use super::json::{FieldError, Fields, b64};
+use crate::northbound::auth::Caller;
+use crate::northbound::json::{FieldError, Fields, b64};
+use crate::northbound::paging::ListBody;
+use crate::northbound::resource::{Resource, Scope};
+use crate::northbound::{error, field_error, store_error};
+use crate::restconf::ErrorReply;
+use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::restconf_errors::ErrorTag;
 
 const APIS: &[&str] = &["native", "tenant", "rfc8572", "ca-api", "files", "metrics"];
 
 /// RFC 7951 JSON of an endpoint and what the listener layer says about it.
-pub fn to_json(e: &Endpoint, status: Option<Result<SocketAddr, String>>) -> Value {
+pub(crate) fn to_json(e: &Endpoint, status: Option<Result<SocketAddr, String>>) -> Value {
     let mut o = Map::new();
     o.insert("name".into(), json!(e.name));
     o.insert("address".into(), json!(e.address));
@@ -53,7 +60,7 @@ pub fn to_json(e: &Endpoint, status: Option<Result<SocketAddr, String>>) -> Valu
 }
 
 /// An endpoint of `tenant` from input JSON.
-pub fn from_json(v: &Value, tenant: TenantId) -> Result<Endpoint, FieldError> {
+pub(crate) fn from_json(v: &Value, tenant: TenantId) -> Result<Endpoint, FieldError> {
     let mut f = Fields::new(v, "endpoint")?;
     let name = f.required_string("name")?;
     let address = f.required_string("address")?;
@@ -136,4 +143,49 @@ fn tls_from_json(v: &Value) -> Result<EndpointTls, FieldError> {
     let client_trust_bag = f.string("client-trust-bag")?;
     f.finish()?;
     Ok(EndpointTls { server_key, cert_chain_pem: pem, client_auth, client_trust_bag, min_version })
+}
+
+/// `tenants/tenant={t}/endpoints/endpoint={name}`: names are unique across tenants, only
+/// unrestricted administrators change them (they open and close sockets), and an entry is
+/// stored only once its listener spec builds; the running server then rebinds it.
+pub(crate) struct Endpoints;
+
+#[async_trait::async_trait]
+impl Resource for Endpoints {
+    fn container(&self) -> &'static str {
+        "endpoints"
+    }
+    fn list(&self) -> &'static str {
+        "endpoint"
+    }
+    fn check_access(&self, caller: &Caller, write: bool) -> Result<(), ErrorReply> {
+        if write && !caller.is_unrestricted() {
+            let message = "only unrestricted administrators change endpoints (they open and close sockets)";
+            return Err(ErrorReply::forbidden(Encoding::Json, message));
+        }
+        Ok(())
+    }
+    async fn list_into(&self, s: &Scope<'_>, _: Option<&str>, body: &mut ListBody) -> Result<(), ErrorReply> {
+        for e in s.app.store().list_endpoints().await.map_err(store_error)?.iter().filter(|e| e.tenant_id == s.tenant())
+        {
+            body.push(&to_json(e, s.app.endpoint_status(&e.name)));
+        }
+        Ok(())
+    }
+    async fn get(&self, s: &Scope<'_>, key: &str) -> Result<Option<Value>, ErrorReply> {
+        let e = s.app.store().get_endpoint(key).await.map_err(store_error)?.filter(|e| e.tenant_id == s.tenant());
+        Ok(e.map(|e| to_json(&e, s.app.endpoint_status(&e.name))))
+    }
+    async fn put(&self, s: &Scope<'_>, entry: &Value) -> Result<(), ErrorReply> {
+        let e = from_json(entry, s.tenant()).map_err(field_error)?;
+        let taken = s.app.store().get_endpoint(&e.name).await.map_err(store_error)?;
+        if taken.is_some_and(|old| old.tenant_id != s.tenant()) {
+            return Err(error(ErrorTag::DataExists, format!("endpoint name \"{}\" is taken", e.name)));
+        }
+        crate::endpoints::to_spec(s.app, &e).await.map_err(|reason| error(ErrorTag::InvalidValue, reason))?;
+        s.app.store().put_endpoint(&e).await.map_err(store_error)
+    }
+    async fn delete(&self, s: &Scope<'_>, key: &str) -> Result<(), ErrorReply> {
+        s.app.store().delete_endpoint(key).await.map_err(store_error)
+    }
 }

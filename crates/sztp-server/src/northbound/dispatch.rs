@@ -1,0 +1,120 @@
+//! From an authenticated request to a reply: media types (406/415, XML bodies read as the JSON
+//! they stand for), YANG Patch, writes in one unit of work with their preconditions, and reads
+//! with their query options, ETag and Last-Modified.
+
+use axum::body::{Body, Bytes};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::response::Response;
+use serde_json::Value;
+use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::restconf_errors::ErrorTag;
+
+use super::auth::Caller;
+use super::{MAX_BODY, conditional, error, paging, query, route, store_error, xml_in, yang_patch};
+use crate::restconf::status::{is_ok, stamped};
+use crate::restconf::{ErrorReply, YANG_JSON, YANG_XML, negotiate, read_body, request_encoding};
+use crate::state::AppState;
+
+/// Serves one request of `caller` on the data resource `raw`.
+pub(super) async fn serve(
+    app: &AppState,
+    caller: &Caller,
+    parts: &Parts,
+    raw: &str,
+    body: Body,
+) -> Result<Response, ErrorReply> {
+    if negotiate(&parts.headers, Encoding::Json).is_none() {
+        let message = format!("the northbound API answers in {YANG_JSON} or {YANG_XML}");
+        return Err(ErrorReply::not_acceptable(Encoding::Json, message).in_application());
+    }
+    if parts.method == Method::GET || parts.method == Method::HEAD {
+        return read(app, caller, parts, raw).await;
+    }
+    let essence = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let essence = essence.map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+    let patch = matches!(essence.as_deref(), Some(yang_patch::MEDIA_TYPE | xml_in::PATCH_XML));
+    if parts.method == Method::PATCH && patch {
+        let mut bytes = read_body(body, MAX_BODY, Encoding::Json).await?;
+        if essence.as_deref() == Some(xml_in::PATCH_XML) {
+            bytes = from_xml(&bytes)?;
+        }
+        return yang_patch::run(app, caller, raw, &bytes).await;
+    }
+    let Ok(encoding) = request_encoding(&parts.headers) else {
+        let message = format!("the northbound API takes {YANG_JSON} or {YANG_XML} bodies");
+        return Err(ErrorReply::unsupported_media_type(Encoding::Json, message).in_application());
+    };
+    let body = match encoding {
+        Some(Encoding::Xml) if parts.method != Method::DELETE => {
+            Body::from(from_xml(&read_body(body, MAX_BODY, Encoding::Json).await?)?)
+        }
+        _ => body,
+    };
+    write(app, caller, parts, raw, body).await
+}
+
+/// The JSON an XML body stands for.
+fn from_xml(bytes: &[u8]) -> Result<Bytes, ErrorReply> {
+    let json =
+        xml_in::json_from_xml(bytes).map_err(|e| ErrorReply::bad_request(Encoding::Json, e.tag(), e.to_string()))?;
+    Ok(json.to_string().into())
+}
+
+/// A write: its preconditions checked and its changes made in one unit of work, committed only
+/// when it succeeds (a bulk import, which hashes codes for long, commits by itself).
+async fn write(app: &AppState, caller: &Caller, parts: &Parts, raw: &str, body: Body) -> Result<Response, ErrorReply> {
+    let bulk = raw.ends_with("/devices/import");
+    let uow = if bulk { None } else { Some(app.store().begin().await.map_err(store_error)?) };
+    let scoped = uow.as_ref().map_or_else(|| app.clone(), |uow| app.within(uow));
+    if conditional::has_preconditions(&parts.headers) {
+        let current = route::serve(&scoped, caller, &Method::GET, raw, None, Body::empty()).await;
+        let tag = match current {
+            Ok(r) if is_ok(&r) => Some(conditional::etag(&body_bytes(r).await?)),
+            _ => None,
+        };
+        conditional::check_write(&parts.headers, tag.as_deref(), app.config_changed_at())?;
+    }
+    let response = route::serve(&scoped, caller, &parts.method, raw, parts.uri.query(), body).await?;
+    drop(scoped);
+    if response.status().is_success() {
+        if let Some(uow) = uow {
+            uow.commit().await.map_err(store_error)?;
+        }
+        app.touch_config();
+    }
+    Ok(response)
+}
+
+/// A read with its query options (RFC 8040 §4.8), stamped with ETag and Last-Modified.
+async fn read(app: &AppState, caller: &Caller, parts: &Parts, raw: &str) -> Result<Response, ErrorReply> {
+    let (options, rest) = query::parse(parts.uri.query()).map_err(|m| error(ErrorTag::InvalidValue, m))?;
+    let is_log = raw.ends_with("bootstrapping-log") || raw.ends_with("audit-log");
+    if !rest.is_empty() && !is_log && !paging::names_device_list(raw) {
+        let name = rest.split(['=', '&']).next().unwrap_or_default();
+        return Err(error(ErrorTag::InvalidValue, format!("unknown query parameter \"{name}\"")));
+    }
+    let response = route::serve(app, caller, &Method::GET, raw, Some(rest.as_str()), Body::empty()).await?;
+    if !is_ok(&response) {
+        return Ok(response);
+    }
+    let mut bytes = body_bytes(response).await?;
+    if !options.is_identity() {
+        let mut v: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| error(ErrorTag::OperationFailed, format!("reply is not JSON: {e}")))?;
+        query::apply(&mut v, &options);
+        bytes = v.to_string().into();
+    }
+    let tag = conditional::etag(&bytes);
+    let modified = app.config_changed_at();
+    let not_modified =
+        conditional::not_modified(&parts.headers, &tag, modified, options.content == query::Content::Config);
+    Ok(stamped(not_modified, tag, conditional::http_date(modified), YANG_JSON, bytes))
+}
+
+/// The body of a reply built in this process.
+pub(super) async fn body_bytes(response: Response) -> Result<Bytes, ErrorReply> {
+    axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .map_err(|e| error(ErrorTag::OperationFailed, e.to_string()))
+}
