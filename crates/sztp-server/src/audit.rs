@@ -19,12 +19,12 @@ use crate::state::AppState;
 
 /// The authenticated principal of a request; handlers put it in the response extensions.
 #[derive(Debug, Clone)]
-pub struct Principal(pub String);
+pub(crate) struct Principal(pub String);
 
 /// Marks the response of a request that deleted this tenant: its audit log is gone, so the
 /// record of the deletion goes to the default tenant's (which cannot be deleted).
 #[derive(Debug, Clone, Copy)]
-pub struct TenantDeleted(pub TenantId);
+pub(crate) struct TenantDeleted(pub TenantId);
 
 #[derive(Clone)]
 struct AuditState {
@@ -34,7 +34,7 @@ struct AuditState {
 }
 
 /// Wraps `router` so every request it serves is audited.
-pub fn layer(router: Router, app: AppState, tenant: TenantId, api: String) -> Router {
+pub(crate) fn layer(router: Router, app: AppState, tenant: TenantId, api: String) -> Router {
     router.layer(middleware::from_fn_with_state(AuditState { app, tenant, api }, record))
 }
 

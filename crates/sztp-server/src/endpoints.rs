@@ -11,7 +11,7 @@ use crate::listen::{ClientAuth, EndpointSpec, TlsMin, TlsSettings};
 use crate::state::AppState;
 
 /// Builds the listener spec of an endpoint; the error is a one-line reason.
-pub async fn to_spec(app: &AppState, endpoint: &Endpoint) -> Result<EndpointSpec, String> {
+pub(crate) async fn to_spec(app: &AppState, endpoint: &Endpoint) -> Result<EndpointSpec, String> {
     let ip: IpAddr = endpoint
         .address
         .trim_start_matches('[')

@@ -1,16 +1,15 @@
 //! The sztp bootstrap server daemon (RFC 8572): listeners, the southbound bootstrap API and the
 //! northbound RESTCONF operator API over the bootstrap domain (`domain`) and `sztp-store`.
 
-pub mod api;
-pub mod audit;
+pub(crate) mod api;
+pub(crate) mod audit;
 pub mod cli;
-pub mod domain;
-pub mod endpoints;
+pub(crate) mod domain;
+pub(crate) mod endpoints;
 pub mod listen;
-pub mod northbound;
-pub mod password;
+pub(crate) mod password;
 pub mod quickstart;
-pub use api::{restconf, southbound};
+pub(crate) use api::restconf;
 pub mod server;
 pub mod state;
 pub mod telemetry;

@@ -11,7 +11,7 @@ fn argon2() -> Argon2<'static> {
 }
 
 /// Hashes a secret into a PHC string (`$argon2id$v=19$…`).
-pub fn hash(secret: &str) -> Result<String, String> {
+pub(crate) fn hash(secret: &str) -> Result<String, String> {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| "no randomness available".to_owned())?;
     let salt = SaltString::encode_b64(&bytes).map_err(|e| e.to_string())?;
@@ -20,7 +20,7 @@ pub fn hash(secret: &str) -> Result<String, String> {
 
 /// Checks a hash given on input (an activation code hashed elsewhere): an argon2 PHC string
 /// with parameters argon2 accepts, so that verification can use it.
-pub fn check_phc(phc: &str) -> Result<(), String> {
+pub(crate) fn check_phc(phc: &str) -> Result<(), String> {
     let parsed = PasswordHash::new(phc).map_err(|e| format!("not a PHC string: {e}"))?;
     if !["argon2id", "argon2i", "argon2d"].contains(&parsed.algorithm.as_str()) {
         return Err(format!("{} is not an argon2 hash", parsed.algorithm));
@@ -33,7 +33,7 @@ pub fn check_phc(phc: &str) -> Result<(), String> {
 }
 
 /// Whether `secret` matches the PHC string `phc` (any argon2 variant and parameters).
-pub fn verify(secret: &str, phc: &str) -> bool {
+pub(crate) fn verify(secret: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
         Ok(parsed) => Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
@@ -42,20 +42,20 @@ pub fn verify(secret: &str, phc: &str) -> bool {
 
 /// [`verify`] on the blocking pool: argon2 takes tens of milliseconds of CPU, which must not
 /// stall the async workers serving other devices.
-pub async fn verify_blocking(secret: &str, phc: &str) -> bool {
+pub(crate) async fn verify_blocking(secret: &str, phc: &str) -> bool {
     let (secret, phc) = (secret.to_owned(), phc.to_owned());
     tokio::task::spawn_blocking(move || verify(&secret, &phc)).await.unwrap_or(false)
 }
 
 /// [`burn_time`] on the blocking pool.
-pub async fn burn_time_blocking(secret: &str) {
+pub(crate) async fn burn_time_blocking(secret: &str) {
     let secret = secret.to_owned();
     let _ = tokio::task::spawn_blocking(move || burn_time(&secret)).await;
 }
 
 /// Spends about the time of one verification, so an unknown user cannot be told from a wrong
 /// password by timing.
-pub fn burn_time(secret: &str) {
+pub(crate) fn burn_time(secret: &str) {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let phc = DUMMY.get_or_init(|| hash("not a real activation code").unwrap_or_default());
     let _ = verify(secret, phc);

@@ -196,10 +196,10 @@ fn router_factory(app: AppState, tenants: Arc<Mutex<HashMap<String, TenantId>>>)
         let has = |api: &str| spec.apis.iter().any(|a| a == api);
         let mut router = Router::new().route("/health", axum::routing::get(|| async { "ok\n" }));
         if has("native") {
-            let mut northbound =
-                crate::northbound::router(app.clone()).merge(crate::northbound::artifacts::router(app.clone()));
+            let mut northbound = crate::api::northbound::router(app.clone())
+                .merge(crate::api::northbound::artifacts::router(app.clone()));
             if spec.behind_tls_terminator {
-                northbound = northbound.layer(axum::Extension(crate::northbound::auth::BehindTlsTerminator));
+                northbound = northbound.layer(axum::Extension(crate::api::northbound::auth::BehindTlsTerminator));
             }
             router = router.merge(northbound);
         }

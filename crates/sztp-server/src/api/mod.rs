@@ -1,5 +1,7 @@
-//! The HTTP front doors: shared RESTCONF machinery and the southbound RFC 8572 API. Handlers
-//! extract, call the domain, and reply; status codes are picked in `restconf::errors` only.
+//! The HTTP front doors: shared RESTCONF machinery, the southbound RFC 8572 API and the
+//! northbound operator API. Handlers extract, call the domain or the store, and reply; status
+//! codes are picked in `restconf::status` only.
 
-pub mod restconf;
-pub mod southbound;
+pub(crate) mod northbound;
+pub(crate) mod restconf;
+pub(crate) mod southbound;

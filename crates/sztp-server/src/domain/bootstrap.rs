@@ -23,7 +23,7 @@ const OPERATION: &str = BootstrapEvent::GET_BOOTSTRAPPING_DATA;
 
 /// One authenticated device's request, as the domain sees it.
 #[derive(Debug, Clone, Copy)]
-pub struct DeviceRequest<'a> {
+pub(crate) struct DeviceRequest<'a> {
     /// The device.
     pub device: &'a AuthenticatedDevice,
     /// Its address and port.
@@ -36,7 +36,7 @@ pub struct DeviceRequest<'a> {
 
 /// Why no bootstrapping data was returned.
 #[derive(Debug, thiserror::Error)]
-pub enum BootstrapError {
+pub(crate) enum BootstrapError {
     /// Nothing this device may have (no response matched, or signed data asked for and none
     /// configured); the device is told why.
     #[error("{0}")]
@@ -51,7 +51,7 @@ pub enum BootstrapError {
 
 impl BootstrapError {
     /// What the device is told.
-    pub fn public_message(&self) -> String {
+    pub(crate) fn public_message(&self) -> String {
         match self {
             BootstrapError::NoData(m) => m.clone(),
             BootstrapError::Configuration(_) | BootstrapError::Store(_) => {
@@ -81,7 +81,7 @@ impl From<LoadError> for BootstrapError {
 
 /// Runs get-bootstrapping-data for `req.device`, conveyed information written in `encoding`
 /// (unless the device's profile fixes it), and records the outcome in `req.log`.
-pub async fn get_bootstrapping_data(
+pub(crate) async fn get_bootstrapping_data(
     site: &Site<'_>,
     req: &DeviceRequest<'_>,
     input: &GetBootstrappingDataInput,

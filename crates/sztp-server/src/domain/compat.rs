@@ -9,7 +9,7 @@ const SVR: &str = "ietf-sztp-bootstrap-server:input";
 
 /// Drops `"nonce": ""` from a JSON get-bootstrapping-data input. Anything unparseable is
 /// returned unchanged (the strict decoder then reports it).
-pub fn repair_opi_input(body: &[u8]) -> Vec<u8> {
+pub(crate) fn repair_opi_input(body: &[u8]) -> Vec<u8> {
     edit(body, |input| {
         if input.get("nonce").and_then(Value::as_str) == Some("") {
             input.remove("nonce");
@@ -19,7 +19,7 @@ pub fn repair_opi_input(body: &[u8]) -> Vec<u8> {
 
 /// Drops `ssh-host-keys` / `trust-anchor-certs` outside `bootstrap-complete`, empty ones, and
 /// `trust-anchor-cert` entries that are not base64 of a DER SEQUENCE.
-pub fn repair_opi_progress(body: &[u8]) -> Vec<u8> {
+pub(crate) fn repair_opi_progress(body: &[u8]) -> Vec<u8> {
     edit(body, |input| {
         let complete = input.get("progress-type").and_then(Value::as_str) == Some("bootstrap-complete");
         for container in ["ssh-host-keys", "trust-anchor-certs"] {

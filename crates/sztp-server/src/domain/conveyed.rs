@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 /// Why an output could not be built; every variant is a configuration problem on the server
 /// side except [`BuildError::SignedDataRequired`], which follows from the device's request.
 #[derive(Debug, thiserror::Error)]
-pub enum BuildError {
+pub(crate) enum BuildError {
     /// `signed-data-preferred` with onboarding information, and nothing to sign with.
     #[error(
         "the device asked for signed data (signed-data-preferred) but no owner certificate and voucher are configured for it, and unsigned onboarding information must not be returned"
@@ -42,7 +42,7 @@ pub enum BuildError {
 }
 
 /// Whether to sign, after policy, profile and the RFC 8572 §7.3 rule.
-pub fn must_sign(
+pub(crate) fn must_sign(
     policy: SigningPolicy,
     profile: CompatProfile,
     onboarding: bool,
@@ -66,7 +66,10 @@ pub fn must_sign(
 }
 
 /// The conveyed information a response describes, shaped for the device's profile.
-pub fn conveyed_information(spec: &ResponseSpec, profile: CompatProfile) -> Result<ConveyedInformation, BuildError> {
+pub(crate) fn conveyed_information(
+    spec: &ResponseSpec,
+    profile: CompatProfile,
+) -> Result<ConveyedInformation, BuildError> {
     match spec {
         ResponseSpec::Redirect { servers } => {
             if servers.is_empty() {
@@ -126,7 +129,7 @@ pub fn conveyed_information(spec: &ResponseSpec, profile: CompatProfile) -> Resu
 }
 
 /// A degenerate certs-only CMS of a PEM chain, as `trust-anchor` and `owner-certificate` need.
-pub fn trust_anchor_cms(pem: &str) -> Result<Vec<u8>, BuildError> {
+pub(crate) fn trust_anchor_cms(pem: &str) -> Result<Vec<u8>, BuildError> {
     let certs = load_certificates(pem.as_bytes())
         .map_err(|e| BuildError::BadConfiguration(format!("certificate chain: {e}")))?;
     if certs.is_empty() {
@@ -137,7 +140,7 @@ pub fn trust_anchor_cms(pem: &str) -> Result<Vec<u8>, BuildError> {
 }
 
 /// Parses a SHA-256 value written as hex, with or without colons.
-pub fn parse_sha256(text: &str) -> Result<Vec<u8>, BuildError> {
+pub(crate) fn parse_sha256(text: &str) -> Result<Vec<u8>, BuildError> {
     let hex: String = text.chars().filter(|c| *c != ':').collect();
     let bytes = (0..hex.len())
         .step_by(2)
@@ -150,7 +153,7 @@ pub fn parse_sha256(text: &str) -> Result<Vec<u8>, BuildError> {
 }
 
 /// What signs and accompanies signed conveyed information.
-pub struct SigningMaterial {
+pub(crate) struct SigningMaterial {
     /// The owner certificate's key and chain.
     pub signer: Signer,
     /// The owner-certificate artifact (certs-only CMS).
@@ -160,7 +163,7 @@ pub struct SigningMaterial {
 }
 
 /// How to package the output.
-pub struct Packaging<'a> {
+pub(crate) struct Packaging<'a> {
     /// Encoding of the conveyed-information payload (.43 JSON or .42 XML).
     pub encoding: Encoding,
     /// Sign with this material, or send unsigned.
@@ -174,7 +177,7 @@ pub struct Packaging<'a> {
 }
 
 /// Builds the RPC output from conveyed information.
-pub fn package(info: &ConveyedInformation, p: &Packaging<'_>) -> Result<GetBootstrappingDataOutput, BuildError> {
+pub(crate) fn package(info: &ConveyedInformation, p: &Packaging<'_>) -> Result<GetBootstrappingDataOutput, BuildError> {
     let content_type = match p.encoding {
         Encoding::Json => ContentType::ConveyedInfoJson,
         Encoding::Xml => ContentType::ConveyedInfoXml,

@@ -11,7 +11,7 @@ use crate::password;
 
 /// Credentials a request carried.
 #[derive(Debug, Default)]
-pub struct Presented<'a> {
+pub(crate) struct Presented<'a> {
     /// TLS client chain, DER, leaf first, as sent.
     pub chain: Option<&'a [Vec<u8>]>,
     /// HTTP Basic user and password.
@@ -20,7 +20,7 @@ pub struct Presented<'a> {
 
 /// A device that proved who it is.
 #[derive(Debug, Clone)]
-pub struct AuthenticatedDevice {
+pub(crate) struct AuthenticatedDevice {
     /// Its serial number (the RESTCONF username).
     pub serial: String,
     /// The device record.
@@ -33,7 +33,7 @@ pub struct AuthenticatedDevice {
 
 /// Why authentication failed. The device only ever sees one 401; this is for the logs.
 #[derive(Debug, thiserror::Error)]
-pub enum AuthFailure {
+pub(crate) enum AuthFailure {
     /// Neither a client certificate nor HTTP Basic.
     #[error("no credentials (neither a client certificate nor HTTP Basic)")]
     NoCredentials,
@@ -61,7 +61,7 @@ pub enum AuthFailure {
 
 impl AuthFailure {
     /// The serial the device claimed, for the log (unverified).
-    pub fn claimed_serial(&self) -> Option<&str> {
+    pub(crate) fn claimed_serial(&self) -> Option<&str> {
         match self {
             AuthFailure::UnknownDevice(s) | AuthFailure::BadPassword(s) => Some(s),
             AuthFailure::SerialMismatch { basic, .. } => Some(basic),
@@ -71,7 +71,7 @@ impl AuthFailure {
 }
 
 /// Authenticates the device behind `presented` within `tenant`.
-pub async fn authenticate(
+pub(crate) async fn authenticate(
     store: &Store,
     tenant: TenantId,
     presented: &Presented<'_>,

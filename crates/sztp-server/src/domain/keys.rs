@@ -11,7 +11,12 @@ fn aad(tenant: TenantId, name: &str) -> Vec<u8> {
 }
 
 /// A keystore row for `key`, its private half sealed.
-pub fn seal(kek: &KeyEncryptionKey, tenant: TenantId, name: &str, key: &PrivateKey) -> Result<StoredKey, CaError> {
+pub(crate) fn seal(
+    kek: &KeyEncryptionKey,
+    tenant: TenantId,
+    name: &str,
+    key: &PrivateKey,
+) -> Result<StoredKey, CaError> {
     Ok(StoredKey {
         name: name.to_owned(),
         algorithm: key.algorithm().to_string(),
@@ -22,6 +27,10 @@ pub fn seal(kek: &KeyEncryptionKey, tenant: TenantId, name: &str, key: &PrivateK
 }
 
 /// The PKCS#8 DER of a keystore row.
-pub fn open(kek: &KeyEncryptionKey, tenant: TenantId, stored: &StoredKey) -> Result<Zeroizing<Vec<u8>>, CaError> {
+pub(crate) fn open(
+    kek: &KeyEncryptionKey,
+    tenant: TenantId,
+    stored: &StoredKey,
+) -> Result<Zeroizing<Vec<u8>>, CaError> {
     kek.open(&stored.sealed_private_key, &aad(tenant, &stored.name))
 }

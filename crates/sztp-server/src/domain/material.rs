@@ -12,7 +12,7 @@ use super::keys;
 
 /// The pieces of signed data that exist for a device, before the key is opened.
 #[derive(Debug, Clone)]
-pub struct Available {
+pub(crate) struct Available {
     /// Name of the owner certificate (device's, else its type's).
     pub owner_certificate: String,
     /// The stored voucher.
@@ -20,7 +20,7 @@ pub struct Available {
 }
 
 /// Finds the owner certificate name and voucher of a device; `None` when either is missing.
-pub async fn available(
+pub(crate) async fn available(
     site: &Site<'_>,
     device: &AuthenticatedDevice,
 ) -> Result<Option<Available>, sztp_store::StoreError> {
@@ -33,7 +33,7 @@ pub async fn available(
 }
 
 /// Opens the owner key and builds the signer and the two companion artifacts.
-pub async fn load(site: &Site<'_>, available: &Available) -> Result<SigningMaterial, LoadError> {
+pub(crate) async fn load(site: &Site<'_>, available: &Available) -> Result<SigningMaterial, LoadError> {
     let (store, tenant) = (site.store, site.tenant);
     let owner = store.get_owner_certificate(tenant, &available.owner_certificate).await?.ok_or_else(|| {
         BuildError::MissingSigningMaterial(format!(
@@ -61,7 +61,7 @@ pub async fn load(site: &Site<'_>, available: &Available) -> Result<SigningMater
 
 /// Why signing material could not be loaded.
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub(crate) enum LoadError {
     /// Configuration problem.
     #[error(transparent)]
     Build(#[from] BuildError),

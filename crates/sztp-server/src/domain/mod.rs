@@ -1,16 +1,16 @@
 //! The bootstrap domain, free of HTTP: device authentication, response selection, conveyed
 //! information, signing and encryption, the two RFC 8572 RPCs as services, and their records.
 
-pub mod bootstrap;
-pub mod compat;
-pub mod conveyed;
-pub mod identity;
-pub mod keys;
-pub mod material;
-pub mod progress;
-pub mod request_log;
-pub mod select;
-pub mod serial;
+pub(crate) mod bootstrap;
+pub(crate) mod compat;
+pub(crate) mod conveyed;
+pub(crate) mod identity;
+pub(crate) mod keys;
+pub(crate) mod material;
+pub(crate) mod progress;
+pub(crate) mod request_log;
+pub(crate) mod select;
+pub(crate) mod serial;
 
 use sztp_ca::KeyEncryptionKey;
 use sztp_store::{Store, TenantId};
@@ -18,7 +18,7 @@ use sztp_store::{Store, TenantId};
 /// Where a southbound request arrived: the store, the key-encryption key, and the endpoint with
 /// the tenant whose devices it serves.
 #[derive(Debug, Clone, Copy)]
-pub struct Site<'a> {
+pub(crate) struct Site<'a> {
     /// The store.
     pub store: &'a Store,
     /// Opens the owner keys.

@@ -14,7 +14,12 @@ const OPERATION: &str = BootstrapEvent::REPORT_PROGRESS;
 
 /// Records a device's progress report; `raw` is the report as sent, kept when the device's
 /// profile needed it repaired. Durable once the request's records are committed.
-pub fn report_progress(site: &Site<'_>, req: &DeviceRequest<'_>, input: &ReportProgressInput, raw: Option<String>) {
+pub(crate) fn report_progress(
+    site: &Site<'_>,
+    req: &DeviceRequest<'_>,
+    input: &ReportProgressInput,
+    raw: Option<String>,
+) {
     let kind = input.progress_type;
     let b64 = base64::engine::general_purpose::STANDARD;
     let ssh_host_keys = (!input.ssh_host_keys.is_empty()).then(|| {
@@ -42,7 +47,7 @@ pub fn report_progress(site: &Site<'_>, req: &DeviceRequest<'_>, input: &ReportP
 }
 
 /// Records a report the device sent but that could not be read.
-pub fn bad_report(site: &Site<'_>, req: &DeviceRequest<'_>, reason: &str) {
+pub(crate) fn bad_report(site: &Site<'_>, req: &DeviceRequest<'_>, reason: &str) {
     info!(serial = %req.device.serial, %reason, "report-progress refused");
     req.log.record(refusal(site.tenant, req.device, req.source, OPERATION, format!("bad report: {reason}"), None));
 }

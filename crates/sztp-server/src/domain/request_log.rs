@@ -11,18 +11,18 @@ use super::identity::AuthenticatedDevice;
 
 /// Records waiting for the request's commit. Cheap to clone; clones share the records.
 #[derive(Debug, Clone, Default)]
-pub struct RequestLog {
+pub(crate) struct RequestLog {
     events: Arc<Mutex<Vec<BootstrapEvent>>>,
 }
 
 impl RequestLog {
     /// Adds a record.
-    pub fn record(&self, event: BootstrapEvent) {
+    pub(crate) fn record(&self, event: BootstrapEvent) {
         self.events.lock().unwrap_or_else(PoisonError::into_inner).push(event);
     }
 
     /// Takes every record out, each stamped with the request's final status.
-    pub fn take(&self, status: u16) -> Vec<BootstrapEvent> {
+    pub(crate) fn take(&self, status: u16) -> Vec<BootstrapEvent> {
         let mut events = std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner));
         for e in &mut events {
             e.status = status;

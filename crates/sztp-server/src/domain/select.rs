@@ -10,7 +10,7 @@ use sztp_store::{Condition, MatchField, MatchOp, MatchRule};
 
 /// What a rule may look at in one request.
 #[derive(Debug, Clone, Copy)]
-pub struct RequestFacts<'a> {
+pub(crate) struct RequestFacts<'a> {
     /// The decoded input.
     pub input: &'a GetBootstrappingDataInput,
     /// The device's source address.
@@ -19,7 +19,7 @@ pub struct RequestFacts<'a> {
 
 /// Why no response was selected.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoResponse {
+pub(crate) enum NoResponse {
     /// Neither the device nor its type has any rule.
     NoneConfigured,
     /// Rules exist but none matched.
@@ -28,7 +28,7 @@ pub enum NoResponse {
 
 impl NoResponse {
     /// The RFC 8040 error message sent to the device.
-    pub fn message(&self) -> &'static str {
+    pub(crate) fn message(&self) -> &'static str {
         match self {
             NoResponse::NoneConfigured => "No responses configured.",
             NoResponse::NoneMatched => "No matching responses configured.",
@@ -37,7 +37,7 @@ impl NoResponse {
 }
 
 /// Picks the first matching rule of `device_rules`, then of `type_rules`.
-pub fn select<'r>(
+pub(crate) fn select<'r>(
     device_rules: &'r [MatchRule],
     type_rules: &'r [MatchRule],
     facts: &RequestFacts<'_>,
@@ -53,7 +53,7 @@ pub fn select<'r>(
 }
 
 /// Checks a rule's conditions for configuration mistakes (bad regex, bad prefix, missing value).
-pub fn validate_rule(rule: &MatchRule) -> Result<(), String> {
+pub(crate) fn validate_rule(rule: &MatchRule) -> Result<(), String> {
     for c in &rule.conditions {
         match (&c.op, &c.value) {
             (MatchOp::Present, _) => {}

@@ -7,7 +7,7 @@ use sztp_protocol::x509::{AltName, Certificate};
 use sztp_store::{SerialRule, SerialSource};
 
 /// The serial number `rule` finds in `cert`, if any.
-pub fn extract_serial(cert: &Certificate, rule: &SerialRule) -> Option<String> {
+pub(crate) fn extract_serial(cert: &Certificate, rule: &SerialRule) -> Option<String> {
     let candidates: Vec<String> = match rule.source {
         SerialSource::SubjectSerialNumber => cert.subject_serial_number().into_iter().collect(),
         SerialSource::CommonName => cert.common_name().into_iter().collect(),

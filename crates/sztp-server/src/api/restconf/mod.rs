@@ -1,9 +1,9 @@
 //! RFC 8040 wire rules shared by every RESTCONF API: media types, content negotiation (406/415),
 //! body limits (413) and `ietf-restconf:errors` replies in the encoding the client speaks.
 
-pub mod status;
+pub(crate) mod status;
 
-pub use status::{created_or_replaced, document_reply, json_reply, no_content};
+pub(crate) use status::{created_or_replaced, document_reply, json_reply, no_content};
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -13,12 +13,12 @@ use sztp_protocol::model::YangDocument;
 use sztp_protocol::model::restconf_errors::{ErrorTag, ErrorType, RestconfError, RestconfErrors};
 
 /// `application/yang-data+json`.
-pub const YANG_JSON: &str = "application/yang-data+json";
+pub(crate) const YANG_JSON: &str = "application/yang-data+json";
 /// `application/yang-data+xml`.
-pub const YANG_XML: &str = "application/yang-data+xml";
+pub(crate) const YANG_XML: &str = "application/yang-data+xml";
 
 /// The media type of an encoding.
-pub fn media_type(encoding: Encoding) -> &'static str {
+pub(crate) fn media_type(encoding: Encoding) -> &'static str {
     match encoding {
         Encoding::Json => YANG_JSON,
         Encoding::Xml => YANG_XML,
@@ -27,7 +27,7 @@ pub fn media_type(encoding: Encoding) -> &'static str {
 
 /// The encoding of a request body from its Content-Type. `Ok(None)`: no Content-Type.
 /// `application/json` and `application/xml` are accepted as synonyms for clients that send them.
-pub fn request_encoding(headers: &HeaderMap) -> Result<Option<Encoding>, String> {
+pub(crate) fn request_encoding(headers: &HeaderMap) -> Result<Option<Encoding>, String> {
     let Some(value) = headers.get(header::CONTENT_TYPE) else { return Ok(None) };
     let text = value.to_str().map_err(|_| "Content-Type is not ASCII".to_owned())?;
     let essence = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -40,7 +40,7 @@ pub fn request_encoding(headers: &HeaderMap) -> Result<Option<Encoding>, String>
 
 /// The reply encoding the `Accept` header allows, preferring the client's order and q-values;
 /// no Accept (or `*/*`) means `fallback`. `None`: nothing acceptable (406).
-pub fn negotiate(headers: &HeaderMap, fallback: Encoding) -> Option<Encoding> {
+pub(crate) fn negotiate(headers: &HeaderMap, fallback: Encoding) -> Option<Encoding> {
     let mut candidates: Vec<(f32, usize, Encoding)> = Vec::new();
     let mut saw_any = false;
     for (index, range) in
@@ -82,7 +82,7 @@ pub fn negotiate(headers: &HeaderMap, fallback: Encoding) -> Option<Encoding> {
 
 /// A RESTCONF error reply: status, one error, and the encoding to write it in.
 #[derive(Debug)]
-pub struct ErrorReply {
+pub(crate) struct ErrorReply {
     /// HTTP status.
     pub status: StatusCode,
     /// The error (boxed: replies travel in `Result`s).
@@ -95,7 +95,7 @@ pub struct ErrorReply {
 
 impl ErrorReply {
     /// An error whose status is the error-tag's RFC 8040 default.
-    pub fn new(encoding: Encoding, error_type: ErrorType, tag: ErrorTag, message: impl Into<String>) -> Self {
+    pub(crate) fn new(encoding: Encoding, error_type: ErrorType, tag: ErrorTag, message: impl Into<String>) -> Self {
         let status = status::for_tag(&tag);
         ErrorReply {
             status,
@@ -106,13 +106,13 @@ impl ErrorReply {
     }
 
     /// Overrides the status.
-    pub fn with_status(mut self, status: StatusCode) -> Self {
+    pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;
         self
     }
 
     /// Adds a header.
-    pub fn with_header(mut self, name: header::HeaderName, value: &'static str) -> Self {
+    pub(crate) fn with_header(mut self, name: header::HeaderName, value: &'static str) -> Self {
         self.headers.insert(name, HeaderValue::from_static(value));
         self
     }
@@ -128,7 +128,7 @@ impl IntoResponse for ErrorReply {
 }
 
 /// Reads a request body of at most `limit` bytes; a larger body is 413 too-big.
-pub async fn read_body(body: Body, limit: usize, encoding: Encoding) -> Result<Bytes, ErrorReply> {
+pub(crate) async fn read_body(body: Body, limit: usize, encoding: Encoding) -> Result<Bytes, ErrorReply> {
     axum::body::to_bytes(body, limit).await.map_err(|e| {
         let too_big = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
             || e.to_string().contains("length limit");

@@ -15,72 +15,72 @@ use crate::domain::bootstrap::BootstrapError;
 
 impl ErrorReply {
     /// An error with the RFC 8040 default status of its tag.
-    pub fn tagged(encoding: Encoding, tag: ErrorTag, message: impl Into<String>) -> Self {
+    pub(crate) fn tagged(encoding: Encoding, tag: ErrorTag, message: impl Into<String>) -> Self {
         ErrorReply::new(encoding, ErrorType::Application, tag, message)
     }
 
     /// 404: the resource (or operation) does not exist.
-    pub fn not_found(encoding: Encoding, message: impl Into<String>) -> Self {
+    pub(crate) fn not_found(encoding: Encoding, message: impl Into<String>) -> Self {
         ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::InvalidValue, message)
             .with_status(StatusCode::NOT_FOUND)
     }
 
     /// 404 data-missing: the target of an edit or the data asked for is not there.
-    pub fn data_missing(encoding: Encoding, message: impl Into<String>) -> Self {
+    pub(crate) fn data_missing(encoding: Encoding, message: impl Into<String>) -> Self {
         ErrorReply::new(encoding, ErrorType::Application, ErrorTag::DataMissing, message)
             .with_status(StatusCode::NOT_FOUND)
     }
 
     /// 403: authenticated, but not allowed to do this.
-    pub fn forbidden(encoding: Encoding, message: impl Into<String>) -> Self {
+    pub(crate) fn forbidden(encoding: Encoding, message: impl Into<String>) -> Self {
         ErrorReply::new(encoding, ErrorType::Application, ErrorTag::AccessDenied, message)
             .with_status(StatusCode::FORBIDDEN)
     }
 
     /// 405 with the methods that are allowed.
-    pub fn method_not_allowed(encoding: Encoding, message: impl Into<String>, allow: &'static str) -> Self {
+    pub(crate) fn method_not_allowed(encoding: Encoding, message: impl Into<String>, allow: &'static str) -> Self {
         ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::OperationNotSupported, message)
             .with_status(StatusCode::METHOD_NOT_ALLOWED)
             .with_header(header::ALLOW, allow)
     }
 
     /// 400 with a tag other than the default: the request asks for something unsupported.
-    pub fn bad_request(encoding: Encoding, tag: ErrorTag, message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(encoding: Encoding, tag: ErrorTag, message: impl Into<String>) -> Self {
         ErrorReply::new(encoding, ErrorType::Application, tag, message).with_status(StatusCode::BAD_REQUEST)
     }
 
     /// 400 for an input document that does not decode.
-    pub fn bad_input(encoding: Encoding, error: RestconfError) -> Self {
+    pub(crate) fn bad_input(encoding: Encoding, error: RestconfError) -> Self {
         ErrorReply { status: StatusCode::BAD_REQUEST, error: Box::new(error), encoding, headers: Default::default() }
     }
 
     /// 406: no acceptable reply encoding.
-    pub fn not_acceptable(encoding: Encoding, message: impl Into<String>) -> Self {
+    pub(crate) fn not_acceptable(encoding: Encoding, message: impl Into<String>) -> Self {
         ErrorReply::new(encoding, ErrorType::Transport, ErrorTag::InvalidValue, message)
             .with_status(StatusCode::NOT_ACCEPTABLE)
     }
 
     /// 415: the body's media type is not one this resource takes (or is missing).
-    pub fn unsupported_media_type(encoding: Encoding, message: impl Into<String>) -> Self {
+    pub(crate) fn unsupported_media_type(encoding: Encoding, message: impl Into<String>) -> Self {
         ErrorReply::new(encoding, ErrorType::Transport, ErrorTag::InvalidValue, message)
             .with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE)
     }
 
     /// 412: a precondition (If-Match, If-Unmodified-Since, …) does not hold.
-    pub fn precondition_failed(encoding: Encoding, message: impl Into<String>) -> Self {
+    pub(crate) fn precondition_failed(encoding: Encoding, message: impl Into<String>) -> Self {
         ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::OperationFailed, message)
             .with_status(StatusCode::PRECONDITION_FAILED)
     }
 
     /// 500 whose cause is logged, never sent: the client gets `message`.
-    pub fn internal(encoding: Encoding, cause: &dyn std::fmt::Display, message: impl Into<String>) -> Self {
+    pub(crate) fn internal(encoding: Encoding, cause: &dyn std::fmt::Display, message: impl Into<String>) -> Self {
         warn!(error = %cause, "internal error");
         ErrorReply::new(encoding, ErrorType::Application, ErrorTag::OperationFailed, message)
     }
 
     /// The error of a store operation: a missing reference is the client's (400), a taken name
     /// 409 data-exists, a rule of the data model 409 in-use, anything else 500.
-    pub fn from_store(encoding: Encoding, e: StoreError) -> Self {
+    pub(crate) fn from_store(encoding: Encoding, e: StoreError) -> Self {
         match e {
             StoreError::NotFound { .. } => ErrorReply::tagged(encoding, ErrorTag::InvalidValue, e.to_string()),
             StoreError::Conflict { .. } => ErrorReply::tagged(encoding, ErrorTag::DataExists, e.to_string()),
@@ -93,7 +93,7 @@ impl ErrorReply {
 
     /// A refused get-bootstrapping-data (RFC 8572 §7.1): no data for the device is 404
     /// data-missing, anything on the server's side 500 with a message that hides the cause.
-    pub fn from_bootstrap(encoding: Encoding, e: &BootstrapError) -> Self {
+    pub(crate) fn from_bootstrap(encoding: Encoding, e: &BootstrapError) -> Self {
         match e {
             BootstrapError::NoData(_) => ErrorReply::data_missing(encoding, e.public_message()),
             BootstrapError::Configuration(_) | BootstrapError::Store(_) => {
@@ -103,7 +103,7 @@ impl ErrorReply {
     }
 
     /// 500 for a request whose records could not be committed (nothing it did is kept).
-    pub fn not_recorded(encoding: Encoding) -> Self {
+    pub(crate) fn not_recorded(encoding: Encoding) -> Self {
         ErrorReply::tagged(encoding, ErrorTag::OperationFailed, "the request could not be recorded; retry")
     }
 }
@@ -115,7 +115,7 @@ pub(crate) fn for_tag(tag: &ErrorTag) -> StatusCode {
 
 impl ErrorReply {
     /// 401 access-denied, the one answer for every authentication failure.
-    pub fn access_denied(encoding: Encoding) -> Self {
+    pub(crate) fn access_denied(encoding: Encoding) -> Self {
         ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::AccessDenied, "access denied")
             .with_status(StatusCode::UNAUTHORIZED)
             .with_header(header::WWW_AUTHENTICATE, "Basic realm=\"sztp\", charset=\"UTF-8\"")
@@ -123,23 +123,23 @@ impl ErrorReply {
 }
 
 /// `200 OK` holding a YANG document.
-pub fn document_reply<T: YangDocument>(encoding: Encoding, doc: &T) -> Response {
+pub(crate) fn document_reply<T: YangDocument>(encoding: Encoding, doc: &T) -> Response {
     (StatusCode::OK, [(header::CONTENT_TYPE, media_type(encoding))], doc.encode(encoding)).into_response()
 }
 
 /// `200 OK` holding an RFC 7951 JSON document.
-pub fn json_reply(body: &Value) -> Response {
+pub(crate) fn json_reply(body: &Value) -> Response {
     (StatusCode::OK, [(header::CONTENT_TYPE, YANG_JSON)], body.to_string()).into_response()
 }
 
 /// `204 No Content`: done, nothing to say.
-pub fn no_content() -> Response {
+pub(crate) fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
 /// `201 Created` with the new resource's location below `/restconf/data/`, or `204` when an
 /// existing resource was replaced.
-pub fn created_or_replaced(created: bool, location: &str) -> Response {
+pub(crate) fn created_or_replaced(created: bool, location: &str) -> Response {
     if created {
         (StatusCode::CREATED, [(header::LOCATION, format!("/restconf/data/{location}"))]).into_response()
     } else {
@@ -148,28 +148,28 @@ pub fn created_or_replaced(created: bool, location: &str) -> Response {
 }
 
 /// `304 Not Modified`.
-pub fn not_modified() -> Response {
+pub(crate) fn not_modified() -> Response {
     StatusCode::NOT_MODIFIED.into_response()
 }
 
 /// `200 OK` with a file's bytes and its headers.
-pub fn artifact_reply(headers: axum::http::HeaderMap, content: Vec<u8>) -> Response {
+pub(crate) fn artifact_reply(headers: axum::http::HeaderMap, content: Vec<u8>) -> Response {
     (StatusCode::OK, headers, content).into_response()
 }
 
 /// `200 OK` with a body of the given media type.
-pub fn typed_reply(media_type: &'static str, body: String) -> Response {
+pub(crate) fn typed_reply(media_type: &'static str, body: String) -> Response {
     (StatusCode::OK, [(header::CONTENT_TYPE, media_type)], body).into_response()
 }
 
 /// Whether a reply is `200 OK`.
-pub fn is_ok(response: &Response) -> bool {
+pub(crate) fn is_ok(response: &Response) -> bool {
     response.status() == StatusCode::OK
 }
 
 /// A read's reply stamped with its ETag and Last-Modified: `304` when the client's copy is
 /// current, else `200` with the body.
-pub fn stamped(
+pub(crate) fn stamped(
     not_modified: bool,
     etag: String,
     last_modified: String,
@@ -186,24 +186,24 @@ pub fn stamped(
 
 impl ErrorReply {
     /// The same error with error-type `application` (the northbound API's errors are).
-    pub fn in_application(mut self) -> Self {
+    pub(crate) fn in_application(mut self) -> Self {
         self.error.error_type = ErrorType::Application;
         self
     }
 
     /// 404 for an entry or resource that does not exist (error-type application).
-    pub fn no_such(encoding: Encoding, message: impl Into<String>) -> Self {
+    pub(crate) fn no_such(encoding: Encoding, message: impl Into<String>) -> Self {
         ErrorReply::not_found(encoding, message).in_application()
     }
 }
 
 /// `304` carrying the current ETag.
-pub fn not_modified_tagged(etag: String) -> Response {
+pub(crate) fn not_modified_tagged(etag: String) -> Response {
     (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response()
 }
 
 /// `201` with Location (not below `/restconf/data/`) or `204`, carrying the new ETag.
-pub fn stored_tagged(created: bool, location: String, etag: String) -> Response {
+pub(crate) fn stored_tagged(created: bool, location: String, etag: String) -> Response {
     if created {
         (StatusCode::CREATED, [(header::LOCATION, location), (header::ETAG, etag)]).into_response()
     } else {
@@ -212,18 +212,18 @@ pub fn stored_tagged(created: bool, location: String, etag: String) -> Response 
 }
 
 /// `500` with no body, for a reply that could not be read back in this process.
-pub fn internal_bare() -> Response {
+pub(crate) fn internal_bare() -> Response {
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
 /// `406` with a body already written in `media_type`.
-pub fn not_acceptable_body(media_type: &'static str, body: String) -> Response {
+pub(crate) fn not_acceptable_body(media_type: &'static str, body: String) -> Response {
     (StatusCode::NOT_ACCEPTABLE, [(header::CONTENT_TYPE, media_type)], body).into_response()
 }
 
 impl ErrorReply {
     /// 401 of the northbound API, with its realm.
-    pub fn unauthorized(encoding: Encoding, message: impl Into<String>) -> Self {
+    pub(crate) fn unauthorized(encoding: Encoding, message: impl Into<String>) -> Self {
         ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::AccessDenied, message)
             .with_status(StatusCode::UNAUTHORIZED)
             .with_header(header::WWW_AUTHENTICATE, "Basic realm=\"sztp-admin\", charset=\"UTF-8\"")
@@ -232,7 +232,7 @@ impl ErrorReply {
 
 impl ErrorReply {
     /// The same error with `tag` and its RFC 8040 status.
-    pub fn with_tag_status(mut self, tag: ErrorTag) -> Self {
+    pub(crate) fn with_tag_status(mut self, tag: ErrorTag) -> Self {
         self.status = for_tag(&tag);
         self.error.error_tag = tag;
         self
@@ -240,6 +240,6 @@ impl ErrorReply {
 }
 
 /// A JSON document with the status of the error it reports (a YANG Patch status).
-pub fn json_with_status(status: StatusCode, body: &Value) -> Response {
+pub(crate) fn json_with_status(status: StatusCode, body: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, YANG_JSON)], body.to_string()).into_response()
 }

@@ -16,7 +16,7 @@ use crate::listen::PeerInfo;
 use crate::restconf::ErrorReply;
 
 /// HTTP Basic credentials, if the request has well-formed ones.
-pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, rest) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {

@@ -5,7 +5,7 @@
 //! * `GET /files/{name}`, `GET /.well-known/host-meta`, `GET /restconf`, the YANG library
 
 pub(crate) mod auth;
-pub use auth::basic_credentials;
+pub(crate) use auth::basic_credentials;
 mod discovery;
 mod files;
 mod get_bootstrapping_data;
@@ -28,14 +28,14 @@ use crate::restconf::{ErrorReply, negotiate, request_encoding};
 use crate::state::AppState;
 
 /// Largest RPC body accepted (bigger: 413). Progress reports with trust anchors stay far below.
-pub const MAX_RPC_BODY: usize = 256 * 1024;
+pub(crate) const MAX_RPC_BODY: usize = 256 * 1024;
 
 /// The module whose RPCs this API serves.
-pub const MODULE: &str = "ietf-sztp-bootstrap-server";
+pub(crate) const MODULE: &str = "ietf-sztp-bootstrap-server";
 
 /// State of one endpoint's southbound router.
 #[derive(Clone, Debug)]
-pub struct Southbound {
+pub(crate) struct Southbound {
     /// Shared server state.
     pub app: AppState,
     /// The tenant whose devices this endpoint serves.
@@ -60,7 +60,7 @@ impl Southbound {
 }
 
 /// The southbound routes; `files` adds `GET /files/{name}` for device downloads.
-pub fn router(state: Southbound, files: bool) -> Router {
+pub(crate) fn router(state: Southbound, files: bool) -> Router {
     let mut router = Router::new()
         .route("/.well-known/host-meta", get(discovery::host_meta))
         .route("/.well-known/host-meta.json", get(discovery::host_meta_json))

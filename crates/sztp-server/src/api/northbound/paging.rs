@@ -155,7 +155,7 @@ mod tests {
         store
             .put_device_type(
                 t,
-                &crate::northbound::resources::device_types::from_json(&json!({"name": "dpu"})).unwrap(),
+                &crate::api::northbound::resources::device_types::from_json(&json!({"name": "dpu"})).unwrap(),
             )
             .await
             .unwrap();

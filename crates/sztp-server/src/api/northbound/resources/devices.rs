@@ -4,11 +4,11 @@
 use serde_json::{Map, Value, json};
 use sztp_store::{Device, DeviceStatus, ReportingLevel, SigningPolicy};
 
-use crate::northbound::json::{FieldError, Fields, b64, rfc3339};
-use crate::northbound::paging::{self, ListBody};
-use crate::northbound::resource::{Resource, Scope};
-use crate::northbound::rules::{enum_name, from_name, rule_json, rules_from_json};
-use crate::northbound::{field_error, hash_secret, store_error};
+use crate::api::northbound::json::{FieldError, Fields, b64, rfc3339};
+use crate::api::northbound::paging::{self, ListBody};
+use crate::api::northbound::resource::{Resource, Scope};
+use crate::api::northbound::rules::{enum_name, from_name, rule_json, rules_from_json};
+use crate::api::northbound::{field_error, hash_secret, store_error};
 use crate::restconf::ErrorReply;
 
 /// RFC 7951 JSON of one device, with its status when known.

@@ -4,10 +4,10 @@
 use serde_json::{Map, Value, json};
 use sztp_store::OwnerCertificate;
 
-use crate::northbound::json::{FieldError, Fields, b64};
-use crate::northbound::paging::ListBody;
-use crate::northbound::resource::{Resource, Scope};
-use crate::northbound::{field_error, store_error};
+use crate::api::northbound::json::{FieldError, Fields, b64};
+use crate::api::northbound::paging::ListBody;
+use crate::api::northbound::resource::{Resource, Scope};
+use crate::api::northbound::{field_error, store_error};
 use crate::restconf::ErrorReply;
 
 /// RFC 7951 JSON of one owner certificate.
@@ -27,7 +27,7 @@ pub(crate) fn from_json(v: &Value) -> Result<OwnerCertificate, FieldError> {
     let mut f = Fields::new(v, "owner-certificate")?;
     let name = f.required_string("name")?;
     let key = f.required_string("key")?;
-    let ders = crate::northbound::trust::certificates("certificate", &f.string_list("certificate")?)?;
+    let ders = crate::api::northbound::trust::certificates("certificate", &f.string_list("certificate")?)?;
     f.finish()?;
     if ders.is_empty() {
         return Err(FieldError {

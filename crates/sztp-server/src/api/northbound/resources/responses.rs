@@ -4,11 +4,11 @@
 use serde_json::{Map, Value, json};
 use sztp_store::{BootImageSpec, ConfigurationHandling, OnboardingSpec, RedirectServer, Response, ResponseSpec};
 
-use crate::northbound::json::{FieldError, Fields, b64};
-use crate::northbound::paging::ListBody;
-use crate::northbound::resource::{Resource, Scope};
-use crate::northbound::rules::{enum_name, from_name};
-use crate::northbound::{error, field_error, store_error};
+use crate::api::northbound::json::{FieldError, Fields, b64};
+use crate::api::northbound::paging::ListBody;
+use crate::api::northbound::resource::{Resource, Scope};
+use crate::api::northbound::rules::{enum_name, from_name};
+use crate::api::northbound::{error, field_error, store_error};
 use crate::restconf::ErrorReply;
 use sztp_protocol::model::restconf_errors::ErrorTag;
 

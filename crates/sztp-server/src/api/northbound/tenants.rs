@@ -3,7 +3,6 @@
 //! state) of the tenants the caller sees, composed from the per-container resources. The logs
 //! are not inlined (they are paginated on their own paths).
 
-use axum::body::Body;
 use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
@@ -94,7 +93,7 @@ async fn tenant_json(
     o.insert("created-at".into(), json!(rfc3339(created_at)));
     for container in CONTAINERS {
         let raw = format!("{MODULE}:tenants/tenant={}/{container}", path::encode(name));
-        let response = Box::pin(route_serve(app, caller, &Method::GET, &raw, None, Body::empty())).await?;
+        let response = Box::pin(route_serve(app, caller, &Method::GET, &raw, None, None)).await?;
         let bytes = body_bytes(response).await?;
         let mut v: Value = serde_json::from_slice(&bytes)
             .map_err(|e| error(ErrorTag::OperationFailed, format!("{container}: {e}")))?;

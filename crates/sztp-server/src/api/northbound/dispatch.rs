@@ -35,47 +35,57 @@ pub(super) async fn serve(
     let essence = essence.map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
     let patch = matches!(essence.as_deref(), Some(yang_patch::MEDIA_TYPE | xml_in::PATCH_XML));
     if parts.method == Method::PATCH && patch {
-        let mut bytes = read_body(body, MAX_BODY, Encoding::Json).await?;
-        if essence.as_deref() == Some(xml_in::PATCH_XML) {
-            bytes = from_xml(&bytes)?;
-        }
-        return yang_patch::run(app, caller, raw, &bytes).await;
+        let xml = essence.as_deref() == Some(xml_in::PATCH_XML);
+        let doc = document(body, if xml { Encoding::Xml } else { Encoding::Json }).await?;
+        return yang_patch::run(app, caller, raw, &doc).await;
     }
     let Ok(encoding) = request_encoding(&parts.headers) else {
         let message = format!("the northbound API takes {YANG_JSON} or {YANG_XML} bodies");
         return Err(ErrorReply::unsupported_media_type(Encoding::Json, message).in_application());
     };
-    let body = match encoding {
-        Some(Encoding::Xml) if parts.method != Method::DELETE => {
-            Body::from(from_xml(&read_body(body, MAX_BODY, Encoding::Json).await?)?)
-        }
-        _ => body,
+    if !caller.can_write() {
+        return Err(ErrorReply::forbidden(Encoding::Json, "read-only administrators cannot write"));
+    }
+    let input = match parts.method {
+        Method::DELETE => None,
+        _ => Some(document(body, encoding.unwrap_or(Encoding::Json)).await?),
     };
-    write(app, caller, parts, raw, body).await
+    write(app, caller, parts, raw, input).await
 }
 
-/// The JSON an XML body stands for.
-fn from_xml(bytes: &[u8]) -> Result<Bytes, ErrorReply> {
-    let json =
-        xml_in::json_from_xml(bytes).map_err(|e| ErrorReply::bad_request(Encoding::Json, e.tag(), e.to_string()))?;
-    Ok(json.to_string().into())
+/// A request body as the RFC 7951 JSON value it holds (an XML body as the JSON it stands for).
+async fn document(body: Body, encoding: Encoding) -> Result<Value, ErrorReply> {
+    let bytes = read_body(body, MAX_BODY, Encoding::Json).await?;
+    match encoding {
+        Encoding::Xml => {
+            xml_in::json_from_xml(&bytes).map_err(|e| ErrorReply::bad_request(Encoding::Json, e.tag(), e.to_string()))
+        }
+        Encoding::Json => serde_json::from_slice(&bytes)
+            .map_err(|e| error(ErrorTag::MalformedMessage, format!("the body is not JSON: {e}"))),
+    }
 }
 
 /// A write: its preconditions checked and its changes made in one unit of work, committed only
 /// when it succeeds (a bulk import, which hashes codes for long, commits by itself).
-async fn write(app: &AppState, caller: &Caller, parts: &Parts, raw: &str, body: Body) -> Result<Response, ErrorReply> {
+async fn write(
+    app: &AppState,
+    caller: &Caller,
+    parts: &Parts,
+    raw: &str,
+    input: Option<Value>,
+) -> Result<Response, ErrorReply> {
     let bulk = raw.ends_with("/devices/import");
     let uow = if bulk { None } else { Some(app.store().begin().await.map_err(store_error)?) };
     let scoped = uow.as_ref().map_or_else(|| app.clone(), |uow| app.within(uow));
     if conditional::has_preconditions(&parts.headers) {
-        let current = route::serve(&scoped, caller, &Method::GET, raw, None, Body::empty()).await;
+        let current = route::serve(&scoped, caller, &Method::GET, raw, None, None).await;
         let tag = match current {
             Ok(r) if is_ok(&r) => Some(conditional::etag(&body_bytes(r).await?)),
             _ => None,
         };
         conditional::check_write(&parts.headers, tag.as_deref(), app.config_changed_at())?;
     }
-    let response = route::serve(&scoped, caller, &parts.method, raw, parts.uri.query(), body).await?;
+    let response = route::serve(&scoped, caller, &parts.method, raw, parts.uri.query(), input).await?;
     drop(scoped);
     if response.status().is_success() {
         if let Some(uow) = uow {
@@ -94,7 +104,7 @@ async fn read(app: &AppState, caller: &Caller, parts: &Parts, raw: &str) -> Resu
         let name = rest.split(['=', '&']).next().unwrap_or_default();
         return Err(error(ErrorTag::InvalidValue, format!("unknown query parameter \"{name}\"")));
     }
-    let response = route::serve(app, caller, &Method::GET, raw, Some(rest.as_str()), Body::empty()).await?;
+    let response = route::serve(app, caller, &Method::GET, raw, Some(rest.as_str()), None).await?;
     if !is_ok(&response) {
         return Ok(response);
     }

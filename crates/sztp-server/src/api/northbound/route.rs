@@ -1,7 +1,6 @@
 //! From a data-resource path to what serves it: the lists of the resource model, tenants,
 //! preferences, logs, the keystore and the device import action. Checks who may write first.
 
-use axum::body::Body;
 use axum::http::Method;
 use axum::response::Response;
 use serde_json::Value;
@@ -13,8 +12,8 @@ use super::auth::Caller;
 use super::path::{self, Step};
 use super::resource::{self, Scope};
 use super::resources::{admins::Administrators, tenant_list};
-use super::{MAX_BODY, MODULE, error, import, keystore, logs, preferences, tenant_by_name, tenants};
-use crate::restconf::{ErrorReply, read_body};
+use super::{MODULE, error, import, keystore, logs, preferences, tenant_by_name, tenants};
+use crate::restconf::ErrorReply;
 use crate::state::AppState;
 
 /// Serves `method` on `raw` (below `/restconf/data/`) for `caller`.
@@ -24,14 +23,13 @@ pub(super) async fn serve(
     method: &Method,
     raw: &str,
     query: Option<&str>,
-    body: Body,
+    input: Option<Value>,
 ) -> Result<Response, ErrorReply> {
     let steps = path::parse(raw, MODULE).map_err(|m| error(ErrorTag::InvalidValue, m))?;
     let write = *method != Method::GET && *method != Method::HEAD;
     if write && !caller.can_write() {
         return Err(ErrorReply::forbidden(Encoding::Json, "read-only administrators cannot write"));
     }
-    let input = if write && *method != Method::DELETE { Some(json_body(body).await?) } else { None };
     let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
     let key = |i: usize| steps.get(i).and_then(|s| s.key.as_deref());
     let system = Scope { app, caller, tenant: None };
@@ -90,10 +88,4 @@ async fn in_tenant(
         }
         _ => Err(no_such_resource(raw)),
     }
-}
-
-/// A write's body as JSON (an XML body has been turned into JSON already).
-async fn json_body(body: Body) -> Result<Value, ErrorReply> {
-    let bytes = read_body(body, MAX_BODY, Encoding::Json).await?;
-    serde_json::from_slice(&bytes).map_err(|e| error(ErrorTag::MalformedMessage, format!("the body is not JSON: {e}")))
 }

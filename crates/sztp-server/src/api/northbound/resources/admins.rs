@@ -4,11 +4,11 @@
 use serde_json::{Map, Value, json};
 use sztp_store::{AccessLevel, Administrator};
 
-use crate::northbound::auth::Caller;
-use crate::northbound::json::{FieldError, Fields, rfc3339};
-use crate::northbound::paging::ListBody;
-use crate::northbound::resource::{Resource, Scope};
-use crate::northbound::{error, field_error, first_use_refusal, hash_secret, store_error};
+use crate::api::northbound::auth::Caller;
+use crate::api::northbound::json::{FieldError, Fields, rfc3339};
+use crate::api::northbound::paging::ListBody;
+use crate::api::northbound::resource::{Resource, Scope};
+use crate::api::northbound::{error, field_error, first_use_refusal, hash_secret, store_error};
 use crate::restconf::ErrorReply;
 use sztp_protocol::codec::Encoding;
 use sztp_protocol::model::restconf_errors::ErrorTag;
@@ -25,7 +25,7 @@ pub(crate) fn to_json(a: &Administrator) -> Value {
         o.insert("tenant".into(), json!(a.tenants));
     }
     if let Some(cert) = &a.client_cert_der {
-        o.insert("client-certificate".into(), json!(crate::northbound::json::b64(cert)));
+        o.insert("client-certificate".into(), json!(crate::api::northbound::json::b64(cert)));
     }
     for (name, t) in
         [("password-changed-at", a.password_changed_at), ("locked-until", a.locked_until), ("last-login", a.last_login)]

@@ -6,10 +6,10 @@ use serde_json::{Map, Value, json};
 use sztp_protocol::cms::content_type::{ContentType, outer_content_type};
 use sztp_store::StoredVoucher;
 
-use crate::northbound::json::{FieldError, Fields, b64, rfc3339};
-use crate::northbound::paging::{self, ListBody};
-use crate::northbound::resource::{Resource, Scope};
-use crate::northbound::{field_error, store_error};
+use crate::api::northbound::json::{FieldError, Fields, b64, rfc3339};
+use crate::api::northbound::paging::{self, ListBody};
+use crate::api::northbound::resource::{Resource, Scope};
+use crate::api::northbound::{field_error, store_error};
 use crate::restconf::ErrorReply;
 
 /// RFC 7951 JSON of one voucher.

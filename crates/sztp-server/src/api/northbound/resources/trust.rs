@@ -3,10 +3,10 @@
 use serde_json::{Map, Value, json};
 use sztp_store::TrustBag;
 
-use crate::northbound::json::{FieldError, Fields, b64};
-use crate::northbound::paging::ListBody;
-use crate::northbound::resource::{Resource, Scope};
-use crate::northbound::{field_error, store_error};
+use crate::api::northbound::json::{FieldError, Fields, b64};
+use crate::api::northbound::paging::ListBody;
+use crate::api::northbound::resource::{Resource, Scope};
+use crate::api::northbound::{field_error, store_error};
 use crate::restconf::ErrorReply;
 
 /// RFC 7951 JSON of one trust bag.

@@ -2,7 +2,6 @@
 //! as single writes, inside one unit of work, so that a patch commits whole or not at all (a
 //! crash mid-patch leaves nothing behind).
 
-use axum::body::Body;
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -40,9 +39,7 @@ fn bad(message: impl Into<String>) -> ErrorReply {
     error(ErrorTag::InvalidValue, message)
 }
 
-fn parse(body: &[u8]) -> Result<(String, Vec<Edit>), ErrorReply> {
-    let doc: Value = serde_json::from_slice(body)
-        .map_err(|e| error(ErrorTag::MalformedMessage, format!("the body is not JSON: {e}")))?;
+fn parse(doc: &Value) -> Result<(String, Vec<Edit>), ErrorReply> {
     let patch = doc
         .get("ietf-yang-patch:yang-patch")
         .ok_or_else(|| error(ErrorTag::MalformedMessage, "the body must hold \"ietf-yang-patch:yang-patch\""))?;
@@ -95,8 +92,8 @@ fn parse(body: &[u8]) -> Result<(String, Vec<Edit>), ErrorReply> {
 
 /// Applies a YANG Patch sent to the resource `raw`: every edit through the same handlers as
 /// single writes, inside one unit of work that commits only if all succeed.
-pub(super) async fn run(app: &AppState, caller: &Caller, raw: &str, body: &[u8]) -> Result<Response, ErrorReply> {
-    let (patch_id, edits) = parse(body)?;
+pub(super) async fn run(app: &AppState, caller: &Caller, raw: &str, doc: &Value) -> Result<Response, ErrorReply> {
+    let (patch_id, edits) = parse(doc)?;
     let uow = app.store().begin().await.map_err(store_error)?;
     let scoped = app.within(&uow);
     for edit in &edits {
@@ -125,7 +122,7 @@ fn target(raw: &str, edit: &Edit) -> String {
 /// Applies one edit as the single write it stands for (create, delete, merge, remove, replace).
 async fn apply(app: &AppState, caller: &Caller, target: &str, edit: &Edit) -> Result<(), ErrorReply> {
     check_target(target)?;
-    let exists = Box::pin(serve(app, caller, &Method::GET, target, None, Body::empty())).await.is_ok();
+    let exists = Box::pin(serve(app, caller, &Method::GET, target, None, None)).await.is_ok();
     let (method, value) = match (edit.operation, exists) {
         (Operation::Create, true) => {
             return Err(error(ErrorTag::DataExists, format!("{target} exists")));
@@ -138,8 +135,7 @@ async fn apply(app: &AppState, caller: &Caller, target: &str, edit: &Edit) -> Re
         (Operation::Merge, true) => (Method::PATCH, edit.value.clone()),
         (Operation::Create | Operation::Merge | Operation::Replace, _) => (Method::PUT, edit.value.clone()),
     };
-    let body = value.map(|v| Body::from(v.to_string())).unwrap_or_else(Body::empty);
-    let response = Box::pin(serve(app, caller, &method, target, None, body)).await?;
+    let response = Box::pin(serve(app, caller, &method, target, None, value)).await?;
     if response.status().is_success() {
         Ok(())
     } else {
@@ -192,8 +188,8 @@ async fn failed(patch_id: &str, edit_id: &str, e: ErrorReply) -> Response {
 mod tests {
     use super::*;
 
-    fn patch(edits: Value) -> Vec<u8> {
-        json!({"ietf-yang-patch:yang-patch": {"patch-id": "p", "edit": edits}}).to_string().into_bytes()
+    fn patch(edits: Value) -> Value {
+        json!({"ietf-yang-patch:yang-patch": {"patch-id": "p", "edit": edits}})
     }
 
     #[test]
@@ -211,7 +207,7 @@ mod tests {
         ] {
             assert!(parse(&patch(edits.clone())).is_err(), "{edits}");
         }
-        assert!(parse(b"{}").is_err());
-        assert!(parse(br#"{"ietf-yang-patch:yang-patch": {"edit": []}}"#).is_err());
+        assert!(parse(&json!({})).is_err());
+        assert!(parse(&json!({"ietf-yang-patch:yang-patch": {"edit": []}})).is_err());
     }
 }

@@ -10,12 +10,12 @@ use sztp_protocol::codec::Encoding;
 use sztp_protocol::model::restconf_errors::ErrorTag;
 use sztp_store::{Artifact, ArtifactMeta, TenantId};
 
+use crate::api::northbound::auth::{self, Caller};
+use crate::api::northbound::json::{FieldError, Fields, rfc3339};
+use crate::api::northbound::paging::ListBody;
+use crate::api::northbound::resource::{Resource, Scope};
+use crate::api::northbound::{error, no_such, path, store_error};
 use crate::audit::Principal;
-use crate::northbound::auth::{self, Caller};
-use crate::northbound::json::{FieldError, Fields, rfc3339};
-use crate::northbound::paging::ListBody;
-use crate::northbound::resource::{Resource, Scope};
-use crate::northbound::{error, no_such, path, store_error};
 use crate::restconf::status::{artifact_reply, not_modified_tagged, stored_tagged};
 use crate::restconf::{ErrorReply, no_content, read_body};
 use crate::state::AppState;
@@ -79,7 +79,7 @@ fn check_media_type(t: &str) -> Result<(), String> {
 /// Writes the metadata of an artifact from RESTCONF: a new one starts empty, an existing one
 /// keeps its content.
 pub(crate) async fn put_meta(app: &AppState, tenant: TenantId, entry: &Value) -> Result<(), ErrorReply> {
-    let (name, media_type) = from_json(entry).map_err(crate::northbound::field_error)?;
+    let (name, media_type) = from_json(entry).map_err(crate::api::northbound::field_error)?;
     let store = app.store();
     let existing = store.get_artifact(tenant, &name).await.map_err(store_error)?;
     let artifact = match existing {
@@ -128,7 +128,7 @@ async fn serve(
     if write && !caller.can_write() {
         return Err(ErrorReply::forbidden(Encoding::Json, "read-only administrators cannot write"));
     }
-    let tenant = crate::northbound::tenant_by_name(app, caller, tenant_name, write).await?;
+    let tenant = crate::api::northbound::tenant_by_name(app, caller, tenant_name, write).await?;
     match *method {
         Method::GET | Method::HEAD => download(app, tenant, name, headers).await,
         Method::PUT => upload(app, tenant, tenant_name, name, headers, body).await,

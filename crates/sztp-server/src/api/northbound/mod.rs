@@ -44,12 +44,12 @@ use auth::Caller;
 use json::FieldError;
 
 /// Our module's name (the JSON prefix).
-pub const MODULE: &str = "sztp-server";
+pub(crate) const MODULE: &str = "sztp-server";
 /// Largest request body (bigger: 413).
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// The northbound routes.
-pub fn router(app: AppState) -> Router {
+pub(crate) fn router(app: AppState) -> Router {
     Router::new().route("/restconf/data/{*path}", any(data)).with_state(app)
 }
 

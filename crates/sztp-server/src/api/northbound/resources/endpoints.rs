@@ -7,11 +7,11 @@ use serde_json::{Map, Value, json};
 use sztp_protocol::x509::load_certificates;
 use sztp_store::{ClientAuth, Endpoint, EndpointTls, TenantId, TlsVersion};
 
-use crate::northbound::auth::Caller;
-use crate::northbound::json::{FieldError, Fields, b64};
-use crate::northbound::paging::ListBody;
-use crate::northbound::resource::{Resource, Scope};
-use crate::northbound::{error, field_error, store_error};
+use crate::api::northbound::auth::Caller;
+use crate::api::northbound::json::{FieldError, Fields, b64};
+use crate::api::northbound::paging::ListBody;
+use crate::api::northbound::resource::{Resource, Scope};
+use crate::api::northbound::{error, field_error, store_error};
 use crate::restconf::ErrorReply;
 use sztp_protocol::codec::Encoding;
 use sztp_protocol::model::restconf_errors::ErrorTag;
