@@ -60,7 +60,10 @@ impl Quickstart {
         let tmp = self.dir.join("sztp.db.partial");
         let _ = fs::remove_file(&tmp);
         let store = Store::open(&format!("sqlite://{}", tmp.display()), &OpenOptions::default()).await?;
-        self.populate(&store, &kek).await?;
+        // One unit of work: the demo is all there or not at all (and one commit, not thousands).
+        let uow = store.begin().await?;
+        self.populate(&uow, &kek).await?;
+        uow.commit().await?;
         // Closing checkpoints the write-ahead log into the file, so the rename moves everything.
         store.close().await?;
         for suffix in ["-wal", "-shm"] {

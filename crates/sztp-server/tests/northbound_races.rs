@@ -48,3 +48,30 @@ async fn of_two_concurrent_posts_of_one_key_exactly_one_creates_it() {
     assert_eq!(list["sztp-server:devices"]["device"].as_array().map(Vec::len), Some(20));
     server.stop().await;
 }
+
+/// The one resource model gives every list PATCH (RFC 8040 §4.6.1): administrators too, whose
+/// password (write-only, never read back) the merge keeps.
+#[tokio::test]
+async fn an_administrator_is_merged_and_keeps_the_password() {
+    let server = Fresh::start().await;
+    let http = reqwest::Client::new();
+    let admin =
+        json!({"sztp-server:administrator": [{"login": ROOT.0, "password": ROOT.1, "access-level": "unrestricted"}]});
+    let url = format!("{}sztp-server:administrators", server.data());
+    assert_eq!(post(&http, url.clone(), admin.to_string()).await, 201);
+    let patch = json!({"sztp-server:administrator": [{"login": ROOT.0, "email": "root@example.net"}]});
+    let patched = http
+        .patch(format!("{url}/administrator={}", ROOT.0))
+        .basic_auth(ROOT.0, Some(ROOT.1))
+        .header("content-type", YANG_JSON)
+        .body(patch.to_string());
+    assert_eq!(patched.send().await.unwrap().status(), 204);
+    let read = http.get(format!("{url}/administrator={}", ROOT.0)).basic_auth(ROOT.0, Some(ROOT.1));
+    let read: serde_json::Value = read.send().await.unwrap().json().await.unwrap();
+    let entry = &read["sztp-server:administrator"][0];
+    assert_eq!(
+        (entry["email"].as_str(), entry["access-level"].as_str()),
+        (Some("root@example.net"), Some("unrestricted"))
+    );
+    server.stop().await;
+}
