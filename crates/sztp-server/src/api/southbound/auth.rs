@@ -1,15 +1,18 @@
 //! Authenticating the device behind a southbound request: every failure is the same 401 to the
 //! device, with the real reason in the server log and the bootstrapping log.
 
+use axum::Extension;
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use sztp_protocol::codec::Encoding;
-use sztp_store::StatusChange;
+use sztp_store::{BootstrapEvent, StatusChange};
 use time::OffsetDateTime;
 use tracing::{info, warn};
 
 use super::Southbound;
+use crate::audit::Principal;
 use crate::domain::identity::{AuthFailure, AuthenticatedDevice, Presented, authenticate};
 use crate::domain::request_log::{RequestLog, event};
 use crate::listen::PeerInfo;
@@ -28,11 +31,33 @@ pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)>
     Some((user.to_owned(), pass.to_owned()))
 }
 
-/// An authenticated device with where its request came from and where its records go.
+/// An authenticated device with where its request came from and where its records go: the
+/// extractor of every southbound route that serves devices.
 pub(crate) struct DeviceCall {
     pub device: AuthenticatedDevice,
     pub peer: PeerInfo,
     pub log: RequestLog,
+}
+
+impl DeviceCall {
+    /// The audit record's principal: the device's serial number.
+    pub(crate) fn principal(&self) -> Extension<Principal> {
+        Extension(Principal(self.device.serial.clone()))
+    }
+}
+
+impl FromRequestParts<Southbound> for DeviceCall {
+    type Rejection = ErrorReply;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Southbound) -> Result<Self, ErrorReply> {
+        let path = parts.uri.path();
+        let operation = [BootstrapEvent::GET_BOOTSTRAPPING_DATA, BootstrapEvent::REPORT_PROGRESS]
+            .into_iter()
+            .find(|op| path.ends_with(op))
+            .unwrap_or("download");
+        let encoding = super::error_encoding(&parts.headers);
+        device(state, parts, operation, encoding).await
+    }
 }
 
 /// The records of this request (the audit layer commits them); a fresh log outside it.
@@ -41,7 +66,7 @@ pub(crate) fn request_log(parts: &Parts) -> RequestLog {
 }
 
 /// Authenticates the request's device within the endpoint's tenant.
-pub(crate) async fn device(
+async fn device(
     state: &Southbound,
     parts: &Parts,
     operation: &str,

@@ -1,35 +1,35 @@
 //! `GET /files/{name}`: artifacts (boot images and the like) served to authenticated devices,
 //! with the SHA-256 as a strong ETag.
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use sztp_protocol::codec::Encoding;
 use sztp_store::StatusChange;
 
-use super::{Southbound, auth};
-use crate::audit::Principal;
+use super::Southbound;
+use super::auth::DeviceCall;
 use crate::domain::request_log::event;
 use crate::restconf::ErrorReply;
 use crate::restconf::status::{artifact_reply, not_modified};
 
 const OPERATION: &str = "download";
 
-pub(super) async fn download(State(state): State<Southbound>, Path(name): Path<String>, request: Request) -> Response {
-    let (parts, _) = request.into_parts();
-    let call = match auth::device(&state, &parts, OPERATION, Encoding::Json).await {
-        Ok(call) => call,
-        Err(reply) => return reply.into_response(),
-    };
+pub(super) async fn download(
+    State(state): State<Southbound>,
+    Path(name): Path<String>,
+    call: DeviceCall,
+    headers: HeaderMap,
+) -> Response {
     let outcome = format!("download \"{name}\"");
     let change = StatusChange::default();
     call.log.record(event(state.tenant, Some(&call.device), call.peer.remote, OPERATION, outcome, change));
-    let mut response = match state.app.store().get_artifact(state.tenant, &name).await {
+    let response = match state.app.store().get_artifact(state.tenant, &name).await {
         Err(e) => ErrorReply::internal(Encoding::Json, &e, "internal error").into_response(),
         Ok(None) => ErrorReply::not_found(Encoding::Json, format!("no file named \"{name}\"")).into_response(),
         Ok(Some(artifact)) => {
             let etag = format!("\"{}\"", artifact.sha256.iter().map(|b| format!("{b:02x}")).collect::<String>());
-            if parts.headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+            if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
                 not_modified()
             } else {
                 let mut headers = HeaderMap::new();
@@ -43,6 +43,5 @@ pub(super) async fn download(State(state): State<Southbound>, Path(name): Path<S
             }
         }
     };
-    response.extensions_mut().insert(Principal(call.device.serial.clone()));
-    response
+    (call.principal(), response).into_response()
 }

@@ -15,14 +15,13 @@ mod report_progress;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Request, State};
-use axum::http::Method;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::extract::{FromRequestParts, Path};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use axum::routing::{any, get, post};
 use sztp_protocol::codec::Encoding;
 use sztp_store::TenantId;
 
-use crate::audit::Principal;
 use crate::domain::Site;
 use crate::restconf::{ErrorReply, negotiate, request_encoding};
 use crate::state::AppState;
@@ -61,6 +60,7 @@ impl Southbound {
 
 /// The southbound routes; `files` adds `GET /files/{name}` for device downloads.
 pub(crate) fn router(state: Southbound, files: bool) -> Router {
+    let rpc = |name: &str| format!("/restconf/operations/{MODULE}:{name}");
     let mut router = Router::new()
         .route("/.well-known/host-meta", get(discovery::host_meta))
         .route("/.well-known/host-meta.json", get(discovery::host_meta_json))
@@ -69,14 +69,17 @@ pub(crate) fn router(state: Southbound, files: bool) -> Router {
         .route("/restconf/yang-library-version", get(discovery::yang_library_version))
         .route("/restconf/data/ietf-yang-library:yang-library", get(discovery::yang_library))
         .route("/restconf/operations", get(discovery::operations))
-        .route("/restconf/operations/{rpc}", any(rpc));
+        .route(&rpc("get-bootstrapping-data"), post(get_bootstrapping_data::handle).fallback(not_post))
+        .route(&rpc("report-progress"), post(report_progress::handle).fallback(not_post))
+        .route("/restconf/operations/{rpc}", any(no_such_operation));
     if files {
         router = router.route("/files/{name}", get(files::download));
     }
     router.with_state(state)
 }
 
-/// The negotiated encodings of one RPC call: of its body (if it has a Content-Type) and reply.
+/// The negotiated encodings of one RPC call: of its body (if it has a Content-Type) and reply;
+/// as an extractor, the 415 or 406 when there are none.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Encodings {
     /// The request body's.
@@ -92,47 +95,35 @@ impl Encodings {
     }
 }
 
-async fn rpc(State(state): State<Southbound>, Path(rpc): Path<String>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let enc = request_encoding(&parts.headers).ok().flatten().or_else(|| negotiate(&parts.headers, Encoding::Json));
-    let enc = enc.unwrap_or(Encoding::Json);
-    let name = rpc.strip_prefix(MODULE).and_then(|r| r.strip_prefix(':'));
-    if !matches!(name, Some("get-bootstrapping-data" | "report-progress")) {
-        return ErrorReply::not_found(enc, format!("no such operation: {rpc}")).into_response();
+impl<S: Send + Sync> FromRequestParts<S> for Encodings {
+    type Rejection = ErrorReply;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ErrorReply> {
+        let headers = &parts.headers;
+        let request = request_encoding(headers).map_err(|msg| {
+            ErrorReply::unsupported_media_type(negotiate(headers, Encoding::Json).unwrap_or(Encoding::Json), msg)
+        })?;
+        let reply = negotiate(headers, request.unwrap_or(Encoding::Json)).ok_or_else(|| {
+            ErrorReply::not_acceptable(
+                request.unwrap_or(Encoding::Json),
+                "none of the media types in Accept can be produced; use application/yang-data+json or application/yang-data+xml",
+            )
+        })?;
+        Ok(Encodings { request, reply })
     }
-    if parts.method != Method::POST {
-        return ErrorReply::method_not_allowed(enc, "operations are invoked with POST", "POST").into_response();
-    }
-    let encodings = match encodings(&parts.headers) {
-        Ok(e) => e,
-        Err(reply) => return reply.into_response(),
-    };
-    let result = if name == Some("get-bootstrapping-data") {
-        get_bootstrapping_data::handle(&state, &parts, body, encodings).await
-    } else {
-        report_progress::handle(&state, &parts, body, encodings).await
-    };
-    let (serial, response) = match result {
-        Ok((serial, response)) => (Some(serial), response),
-        Err((serial, reply)) => (serial, reply.into_response()),
-    };
-    let mut response = response;
-    if let Some(serial) = serial {
-        response.extensions_mut().insert(Principal(serial));
-    }
-    response
 }
 
-/// Request and reply encodings, or the 415/406 reply.
-fn encodings(headers: &axum::http::HeaderMap) -> Result<Encodings, ErrorReply> {
-    let request = request_encoding(headers).map_err(|msg| {
-        ErrorReply::unsupported_media_type(negotiate(headers, Encoding::Json).unwrap_or(Encoding::Json), msg)
-    })?;
-    let reply = negotiate(headers, request.unwrap_or(Encoding::Json)).ok_or_else(|| {
-        ErrorReply::not_acceptable(
-            request.unwrap_or(Encoding::Json),
-            "none of the media types in Accept can be produced; use application/yang-data+json or application/yang-data+xml",
-        )
-    })?;
-    Ok(Encodings { request, reply })
+/// The encoding of an error before the encodings are negotiated: the request's, else the
+/// acceptable one, else JSON.
+pub(crate) fn error_encoding(headers: &HeaderMap) -> Encoding {
+    let enc = request_encoding(headers).ok().flatten().or_else(|| negotiate(headers, Encoding::Json));
+    enc.unwrap_or(Encoding::Json)
+}
+
+async fn no_such_operation(Path(rpc): Path<String>, headers: HeaderMap) -> ErrorReply {
+    ErrorReply::not_found(error_encoding(&headers), format!("no such operation: {rpc}"))
+}
+
+async fn not_post(headers: HeaderMap) -> ErrorReply {
+    ErrorReply::method_not_allowed(error_encoding(&headers), "operations are invoked with POST", "POST")
 }

@@ -2,28 +2,24 @@
 //! the audit layer has committed it.
 
 use axum::body::Body;
-use axum::http::request::Parts;
-use axum::response::Response;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use sztp_protocol::model::progress::ReportProgressInput;
 use sztp_protocol::model::restconf_errors::{ErrorTag, ErrorType};
-use sztp_store::{BootstrapEvent, CompatProfile};
+use sztp_store::CompatProfile;
 
-use super::{Encodings, Southbound, auth, input};
+use super::auth::DeviceCall;
+use super::{Encodings, Southbound, input};
 use crate::domain::bootstrap::DeviceRequest;
 use crate::domain::{compat, progress};
 use crate::restconf::{ErrorReply, no_content};
 
-const OPERATION: &str = BootstrapEvent::REPORT_PROGRESS;
+/// The handler: encodings (415/406) and the device (401) are extracted first.
+pub(super) async fn handle(State(state): State<Southbound>, enc: Encodings, call: DeviceCall, body: Body) -> Response {
+    (call.principal(), respond(&state, &call, body, enc).await).into_response()
+}
 
-/// The reply, with the serial number of the device when it was identified.
-pub(super) async fn handle(
-    state: &Southbound,
-    parts: &Parts,
-    body: Body,
-    enc: Encodings,
-) -> Result<(String, Response), (Option<String>, ErrorReply)> {
-    let call = auth::device(state, parts, OPERATION, enc.errors()).await.map_err(|e| (None, e))?;
-    let serial = call.device.serial.clone();
+async fn respond(state: &Southbound, call: &DeviceCall, body: Body, enc: Encodings) -> Result<Response, ErrorReply> {
     let site = state.site();
     let req = DeviceRequest { device: &call.device, source: call.peer.remote, authority: None, log: &call.log };
     let opi = call.device.device_type.profile == CompatProfile::OpiAgent;
@@ -37,14 +33,9 @@ pub(super) async fn handle(
             "report-progress needs an input with progress-type",
         )),
     });
-    match decoded {
-        Ok((input, raw)) => {
-            progress::report_progress(&site, &req, &input, raw);
-            Ok((serial, no_content()))
-        }
-        Err(reply) => {
-            progress::bad_report(&site, &req, reply.error.error_message.as_deref().unwrap_or_default());
-            Err((Some(serial), reply))
-        }
-    }
+    let (input, raw) = decoded.inspect_err(|reply| {
+        progress::bad_report(&site, &req, reply.error.error_message.as_deref().unwrap_or_default());
+    })?;
+    progress::report_progress(&site, &req, &input, raw);
+    Ok(no_content())
 }
