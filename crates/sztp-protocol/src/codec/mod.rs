@@ -9,6 +9,7 @@ mod modules;
 pub mod tree;
 mod values;
 mod xml;
+pub mod xml_body;
 
 pub(crate) use cursor::Cursor;
 pub use error::{DecodeError, DecodeErrorKind};

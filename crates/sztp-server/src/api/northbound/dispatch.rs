@@ -11,7 +11,9 @@ use sztp_protocol::codec::Encoding;
 use sztp_protocol::model::restconf_errors::ErrorTag;
 
 use super::auth::Caller;
-use super::{MAX_BODY, conditional, error, paging, query, route, store_error, xml_in, yang_patch};
+use sztp_protocol::codec::xml_body;
+
+use super::{MAX_BODY, conditional, error, paging, query, route, store_error, yang_patch};
 use crate::restconf::status::{is_ok, stamped};
 use crate::restconf::{ErrorReply, YANG_JSON, YANG_XML, negotiate, read_body, request_encoding};
 use crate::state::AppState;
@@ -33,9 +35,9 @@ pub(super) async fn serve(
     }
     let essence = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let essence = essence.map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
-    let patch = matches!(essence.as_deref(), Some(yang_patch::MEDIA_TYPE | xml_in::PATCH_XML));
+    let patch = matches!(essence.as_deref(), Some(yang_patch::MEDIA_TYPE | xml_body::PATCH_XML));
     if parts.method == Method::PATCH && patch {
-        let xml = essence.as_deref() == Some(xml_in::PATCH_XML);
+        let xml = essence.as_deref() == Some(xml_body::PATCH_XML);
         let doc = document(body, if xml { Encoding::Xml } else { Encoding::Json }).await?;
         return yang_patch::run(app, caller, raw, &doc).await;
     }
@@ -58,7 +60,7 @@ async fn document(body: Body, encoding: Encoding) -> Result<Value, ErrorReply> {
     let bytes = read_body(body, MAX_BODY, Encoding::Json).await?;
     match encoding {
         Encoding::Xml => {
-            xml_in::json_from_xml(&bytes).map_err(|e| ErrorReply::bad_request(Encoding::Json, e.tag(), e.to_string()))
+            xml_body::json_from_xml(&bytes).map_err(|e| ErrorReply::bad_request(Encoding::Json, e.tag(), e.to_string()))
         }
         Encoding::Json => serde_json::from_slice(&bytes)
             .map_err(|e| error(ErrorTag::MalformedMessage, format!("the body is not JSON: {e}"))),

@@ -22,7 +22,6 @@ mod route;
 mod rules;
 mod tenants;
 mod xml;
-mod xml_in;
 mod yang_patch;
 
 pub(crate) use resources::artifacts;

@@ -7,14 +7,14 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
+use crate::model::restconf_errors::ErrorTag;
 use serde_json::{Map, Value};
-use sztp_protocol::model::restconf_errors::ErrorTag;
 
 use parse::{Document, Element, is_blank};
 use schema::{Kind, SZTP_SERVER, Scalar, Schema, YANG_PATCH};
 
 /// The media type of a YANG Patch in XML (RFC 8072).
-pub(crate) const PATCH_XML: &str = "application/yang-patch+xml";
+pub const PATCH_XML: &str = "application/yang-patch+xml";
 
 /// The modules a request body may use.
 const MODULES: [&Schema; 2] = [&SZTP_SERVER, &YANG_PATCH];
@@ -22,7 +22,7 @@ const MODULES: [&Schema; 2] = [&SZTP_SERVER, &YANG_PATCH];
 /// Why an XML body was refused; [`XmlBodyError::tag`] is its RFC 8040 error-tag, all of which
 /// RFC 8040 §7 answers with 400.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum XmlBodyError {
+pub enum XmlBodyError {
     /// Not well-formed XML, or XML that no YANG data is encoded as (DTD, mixed content, …).
     #[error("the body is not acceptable XML: {0}")]
     Malformed(String),
@@ -36,7 +36,7 @@ pub(crate) enum XmlBodyError {
 
 impl XmlBodyError {
     /// The RFC 8040 §7 error-tag.
-    pub(crate) fn tag(&self) -> ErrorTag {
+    pub fn tag(&self) -> ErrorTag {
         match self {
             XmlBodyError::Malformed(_) => ErrorTag::MalformedMessage,
             XmlBodyError::UnknownElement(_) => ErrorTag::UnknownElement,
@@ -47,7 +47,7 @@ impl XmlBodyError {
 
 /// The RFC 7951 JSON of an RFC 7950 XML request body of the `sztp-server` or `ietf-yang-patch`
 /// module: exactly the value a JSON client sends for the same data.
-pub(crate) fn json_from_xml(body: &[u8]) -> Result<Value, XmlBodyError> {
+pub fn json_from_xml(body: &[u8]) -> Result<Value, XmlBodyError> {
     convert(&parse::parse(body)?, &MODULES)
 }
 
