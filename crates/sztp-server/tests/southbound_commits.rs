@@ -45,3 +45,30 @@ async fn every_southbound_request_is_one_commit() {
     assert_eq!(audit.iter().map(|(_, a)| a.status).collect::<Vec<_>>(), [401, 400, 204, 200]);
     demo.stop().await;
 }
+
+/// A report is answered 204 only once it is stored: when the commit fails (here a trigger that
+/// refuses bootstrapping-log rows, standing in for a full disk), the device gets a 500 and
+/// reports again; nothing of the request is kept.
+#[tokio::test]
+async fn a_report_whose_commit_fails_is_a_500_not_a_204() {
+    let demo = Demo::start(1).await;
+    let db = demo.path().join("sztp.db");
+    let sql = |statement: &str| {
+        let script =
+            format!("import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute({statement:?})\nc.commit()");
+        let status = std::process::Command::new("python3").arg("-c").arg(script).arg(&db).status().expect("python3");
+        assert!(status.success());
+    };
+    sql("CREATE TRIGGER refuse BEFORE INSERT ON bootstrap_log BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    let client = demo.client(Some("SN-0001"));
+    let report = br#"{"ietf-sztp-bootstrap-server:input":{"progress-type":"bootstrap-initiated"}}"#.to_vec();
+    let (status, _, body) = post(&client, &demo.url(PROGRESS), None, Some(JSON), None, report.clone()).await;
+    assert_eq!(status, 500, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("could not be recorded"));
+    assert_eq!(demo.store.device_status(TenantId::DEFAULT, "SN-0001").await.unwrap(), None, "nothing kept");
+
+    sql("DROP TRIGGER refuse");
+    let (status, _, _) = post(&client, &demo.url(PROGRESS), None, Some(JSON), None, report).await;
+    assert_eq!(status, 204, "the retry is stored");
+    demo.stop().await;
+}

@@ -1,4 +1,5 @@
-//! Persistence for sztp: record types, portable migrations and one async [`Store`] over sea-orm.
+//! Persistence for sztp: record types, portable migrations and one async [`Store`] over sea-orm,
+//! whose methods also run inside a [`UnitOfWork`] (one transaction).
 //! SQLite (file or memory) by default; PostgreSQL and MySQL/MariaDB behind the `postgres` and
 //! `mysql` features, which run the same schema, queries and conformance suite.
 
