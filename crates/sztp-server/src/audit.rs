@@ -1,5 +1,5 @@
-//! One audit record per request on every API: who (the authenticated principal, if any), from
-//! where, method, path and outcome. Committed before the response leaves, in one unit of work
+//! One audit record per authenticated request on every API: who, from where, method, path and
+//! outcome (requests nobody authenticated are only counted: [`crate::rejections`]). Committed before the response leaves, in one unit of work
 //! with the request's bootstrapping-log records, in the audit log of the endpoint's tenant (of
 //! the default tenant when the request deleted the endpoint's tenant).
 
@@ -43,8 +43,15 @@ async fn record(State(state): State<AuditState>, mut request: Request, next: Nex
     request.extensions_mut().insert(log.clone());
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
-    let source = request.extensions().get::<PeerInfo>().map(|p| p.remote.to_string()).unwrap_or_default();
+    let remote = request.extensions().get::<PeerInfo>().map(|p| p.remote);
     let response = next.run(request).await;
+    let principal = response.extensions().get::<Principal>().map(|p| p.0.clone());
+    let events = log.take(response.status().as_u16());
+    if principal.is_none() && events.is_empty() {
+        // Anyone can send these: counted, never stored (a full disk is one flood away).
+        state.app.rejections().count(&state.api, response.status().as_u16(), remote.map(|r| r.ip()));
+        return response;
+    }
     let tenant = match response.extensions().get::<TenantDeleted>() {
         Some(TenantDeleted(deleted)) if *deleted == state.tenant => TenantId::DEFAULT,
         _ => state.tenant,
@@ -52,14 +59,13 @@ async fn record(State(state): State<AuditState>, mut request: Request, next: Nex
     let record = AuditRecord {
         tenant,
         time: OffsetDateTime::now_utc(),
-        principal: response.extensions().get::<Principal>().map(|p| p.0.clone()),
-        source,
+        principal,
+        source: remote.map(|r| r.to_string()).unwrap_or_default(),
         api: state.api.clone(),
         method,
         path,
         status: response.status().as_u16(),
     };
-    let events = log.take(record.status);
     match commit(state.app.store(), &events, &record).await {
         Ok(()) => response,
         // A 2xx promises the device its records are kept (RFC 8572 §7.3: a report is stored

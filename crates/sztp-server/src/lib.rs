@@ -9,6 +9,7 @@ pub(crate) mod endpoints;
 pub mod listen;
 pub(crate) mod password;
 pub mod quickstart;
+pub(crate) mod rejections;
 pub(crate) use api::restconf;
 pub mod server;
 pub mod state;

@@ -21,7 +21,12 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let open = OpenOptions { db_ca_cert: cli.db_cacert, db_client_cert: cli.db_cert, db_client_key: cli.db_key };
+    let open = OpenOptions {
+        db_ca_cert: cli.db_cacert,
+        db_client_cert: cli.db_cert,
+        db_client_key: cli.db_key,
+        ..OpenOptions::default()
+    };
     let mut options = ServerOptions {
         database_url: cli.database_url,
         open,

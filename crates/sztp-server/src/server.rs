@@ -159,6 +159,8 @@ impl Server {
     pub async fn run(self, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
         let mut signals = Signals::new()?;
         let mut changes = self.app.store().endpoint_changes();
+        let mut summary = tokio::time::interval(Duration::from_secs(60));
+        summary.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(stop);
         loop {
             tokio::select! {
@@ -173,6 +175,11 @@ impl Server {
                     if changed.is_err() { break; }
                     info!("endpoint configuration changed: rebinding");
                     self.log_reload().await;
+                }
+                _ = summary.tick() => {
+                    if let Some(text) = self.app.rejections().take_summary() {
+                        info!(since_start = self.app.rejections().total(), "in the last minute, {text}");
+                    }
                 }
                 () = &mut stop => break,
             }

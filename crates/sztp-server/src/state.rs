@@ -19,6 +19,10 @@ pub struct AppState {
 struct Inner {
     store: Store,
     kek: KeyEncryptionKey,
+    /// Bounds on the cost of password checks.
+    guard: crate::password::Guard,
+    /// Unauthenticated requests, counted instead of stored.
+    rejections: crate::rejections::Rejections,
     /// What the last rebind did per endpoint: the bound address or why it is down.
     endpoints: RwLock<HashMap<String, Result<SocketAddr, String>>>,
     /// When configuration last changed through the API (Unix seconds); the start time until
@@ -31,7 +35,14 @@ impl AppState {
     pub fn new(store: Store, kek: KeyEncryptionKey) -> Self {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let endpoints = RwLock::new(HashMap::new());
-        let inner = Arc::new(Inner { store, kek, endpoints, config_changed: AtomicI64::new(now) });
+        let inner = Arc::new(Inner {
+            store,
+            kek,
+            guard: crate::password::Guard::for_this_machine(),
+            rejections: Default::default(),
+            endpoints,
+            config_changed: AtomicI64::new(now),
+        });
         AppState { inner, unit_of_work: None }
     }
 
@@ -67,6 +78,21 @@ impl AppState {
     pub fn touch_config(&self) {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         self.inner.config_changed.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// The verification pool and per-source budget of password checks.
+    pub(crate) fn guard(&self) -> &crate::password::Guard {
+        &self.inner.guard
+    }
+
+    /// Unauthenticated requests, counted instead of stored.
+    pub(crate) fn rejections(&self) -> &crate::rejections::Rejections {
+        &self.inner.rejections
+    }
+
+    /// How many requests nobody authenticated this process answered (counted, never stored).
+    pub fn unauthenticated_requests(&self) -> u64 {
+        self.inner.rejections.total()
     }
 
     /// The key-encryption key for private keys at rest.

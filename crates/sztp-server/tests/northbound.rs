@@ -111,13 +111,18 @@ async fn first_use_then_administrators_access_levels_and_lockout() {
     assert_eq!(nbi.call(M::PUT, "sztp-server:preferences", Some(ROOT), Some(silly)).await.0, 400);
     assert_eq!(nbi.call(M::GET, "sztp-server:preferences", Some(VIEWER), None).await.0, 403);
 
-    // Lockout after repeated failures (threshold 5): then even the right password is refused.
+    // Lockout after repeated failures (threshold 5): then even the right password is refused,
+    // with exactly the answer of a wrong password (a guesser learns nothing).
+    let mut wrong = Vec::new();
     for _ in 0..5 {
-        assert_eq!(nbi.call(M::GET, DEVICES, Some((VIEWER.0, "wrong password!")), None).await.0, 401);
+        let (status, body, _) = nbi.call(M::GET, DEVICES, Some((VIEWER.0, "wrong password!")), None).await;
+        wrong.push((status, body));
     }
+    assert!(wrong.iter().all(|w| w == &wrong[0]) && wrong[0].0 == 401, "{wrong:?}");
     let (status, body, _) = nbi.call(M::GET, DEVICES, Some(VIEWER), None).await;
-    assert_eq!(status, 401);
-    assert!(message(&body).contains("locked"), "{body}");
+    assert_eq!((status, body), wrong[0], "locked: the answer of a wrong password");
+    let (status, body, _) = nbi.call(M::GET, DEVICES, Some(("nobody", "wrong password!")), None).await;
+    assert_eq!((status, body), wrong[0], "an unknown login: the same answer");
     demo.stop().await;
 }
 

@@ -84,9 +84,9 @@ async fn a_deleted_tenant_takes_everything_it_owns_and_the_refusals_change_nothi
     let demo = Demo::start(1).await;
     let (http, nbi) = support::nbi_as_root(&demo).await;
     let acme_addr = populate_acme(&http, &nbi).await;
-    // A request on acme's own endpoint: acme's audit log has it.
-    let health = http.get(format!("http://{acme_addr}/health")).send().await.unwrap();
-    assert_eq!(health.status().as_u16(), 200);
+    // An authenticated request on acme's own endpoint: acme's audit log has it.
+    let own = format!("http://{acme_addr}/restconf/data/{ACME}/devices");
+    assert_eq!(nbi_call(&http, M::GET, own, None).await.0, 200);
     let (_, audit) = nbi_call(&http, M::GET, format!("{nbi}{ACME}/audit-log"), None).await;
     assert!(!audit["sztp-server:audit-log"]["entry"].as_array().unwrap().is_empty(), "{audit}");
 

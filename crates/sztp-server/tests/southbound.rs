@@ -98,10 +98,11 @@ async fn every_authentication_failure_is_the_same_401() {
     let p2 = demo.password("SN-0002");
     let (status, _, _) = post(&as_sn2, &url, Some(("SN-0002", &p2)), None, None, Vec::new()).await;
     assert_eq!(status, 200);
-    // Failures after TLS are in the bootstrapping log, with the reason.
+    // Failures are counted, not stored (anyone can cause them); the reason is in the server log.
     let log =
         demo.store.bootstrap_log(TenantId::DEFAULT, &LogQuery { limit: 100, ..Default::default() }).await.unwrap();
-    assert!(log.iter().filter(|e| e.status == 401).count() >= 4);
+    assert_eq!(log.iter().filter(|e| e.status == 401).count(), 0);
+    assert_eq!(demo.app.unauthenticated_requests(), 4);
     demo.stop().await;
 }
 

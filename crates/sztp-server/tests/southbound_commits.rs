@@ -1,5 +1,5 @@
 //! One southbound request is one database commit: its bootstrapping-log record, the device's
-//! status and progress, the outbox event and the audit record go in together (SQLite's commit
+//! status and progress and the audit record go in together (SQLite's commit
 //! hook counts them, through `Store::commit_count`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -31,18 +31,19 @@ async fn every_southbound_request_is_one_commit() {
 
     let stranger = demo.client(None);
     let unknown = async { post(&stranger, &demo.url(GBD), Some(("SN-9999", "nope")), None, None, Vec::new()).await.0 };
-    assert_eq!(commits_of(&demo, unknown).await, (1, 401), "an unauthenticated request");
+    assert_eq!(commits_of(&demo, unknown).await, (0, 401), "an unauthenticated request is counted, not stored");
+    assert_eq!(demo.app.unauthenticated_requests(), 1);
 
     // What the single commits wrote: the records carry the statuses the devices were sent.
     let log =
         demo.store.bootstrap_log(TenantId::DEFAULT, &LogQuery { limit: 10, ..LogQuery::default() }).await.unwrap();
     let statuses: Vec<u16> = log.iter().map(|e| e.status).collect();
-    assert_eq!(statuses, [401, 400, 204, 200], "newest first");
+    assert_eq!(statuses, [400, 204, 200], "newest first");
     let status = demo.store.device_status(TenantId::DEFAULT, "SN-0001").await.unwrap().unwrap();
     assert_eq!((status.attempts, status.stage.as_deref()), (1, Some("bootstrap-initiated")));
     assert!(status.last_error.as_deref().is_some_and(|e| e.starts_with("bad report")), "{status:?}");
     let audit = demo.store.audit_log(TenantId::DEFAULT, &LogQuery { limit: 10, ..LogQuery::default() }).await.unwrap();
-    assert_eq!(audit.iter().map(|(_, a)| a.status).collect::<Vec<_>>(), [401, 400, 204, 200]);
+    assert_eq!(audit.iter().map(|(_, a)| a.status).collect::<Vec<_>>(), [400, 204, 200]);
     demo.stop().await;
 }
 

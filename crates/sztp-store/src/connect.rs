@@ -20,6 +20,9 @@ pub struct OpenOptions {
     pub db_client_cert: Option<PathBuf>,
     /// Private key of the client certificate.
     pub db_client_key: Option<PathBuf>,
+    /// Write events to the outbox. Off unless something delivers them: an outbox nobody reads
+    /// only grows.
+    pub events: bool,
 }
 
 /// How long a writer waits for SQLite's write lock before failing.

@@ -79,6 +79,11 @@ impl Store {
         Ok(store)
     }
 
+    /// Whether events go to the outbox ([`OpenOptions::events`]).
+    pub(crate) fn events_enabled(&self) -> bool {
+        self.inner.options.events
+    }
+
     /// A store over a connection migrated elsewhere (tests of upgrades).
     #[cfg(test)]
     pub(crate) fn over(db: DatabaseConnection) -> Store {

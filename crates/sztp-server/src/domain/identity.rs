@@ -2,20 +2,25 @@
 //! the device type's IDevID anchors with the serial found by the type's rule, and/or HTTP Basic
 //! with serial and activation code. Both present: they must name the same serial.
 
+use std::net::IpAddr;
+use std::time::Duration;
 use sztp_protocol::x509::{Certificate, PathOptions, validate_path};
 use sztp_store::{Device, DeviceType, Store, StoreError, TenantId};
+
 use time::OffsetDateTime;
 
 use super::serial::extract_serial;
-use crate::password;
+use crate::password::{Busy, Guard};
 
 /// Credentials a request carried.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Presented<'a> {
     /// TLS client chain, DER, leaf first, as sent.
     pub chain: Option<&'a [Vec<u8>]>,
     /// HTTP Basic user and password.
     pub basic: Option<(String, String)>,
+    /// Where the request came from (the per-source budget of password attempts).
+    pub source: IpAddr,
 }
 
 /// A device that proved who it is.
@@ -54,25 +59,28 @@ pub(crate) enum AuthFailure {
         /// Basic user name.
         basic: String,
     },
+    /// Too many failed password attempts from this source: answer 429 with this Retry-After.
+    #[error("too many failed attempts from this source; retry in {} s", .0.as_secs())]
+    Throttled(Duration),
+    /// The password verification pool is full: answer 503.
+    #[error("too many password checks at once")]
+    Busy,
     /// The store failed; not the device's fault.
     #[error("storage error: {0}")]
     Store(#[from] StoreError),
 }
 
-impl AuthFailure {
-    /// The serial the device claimed, for the log (unverified).
-    pub(crate) fn claimed_serial(&self) -> Option<&str> {
-        match self {
-            AuthFailure::UnknownDevice(s) | AuthFailure::BadPassword(s) => Some(s),
-            AuthFailure::SerialMismatch { basic, .. } => Some(basic),
-            _ => None,
-        }
+impl From<Busy> for AuthFailure {
+    fn from(_: Busy) -> Self {
+        AuthFailure::Busy
     }
 }
 
-/// Authenticates the device behind `presented` within `tenant`.
+/// Authenticates the device behind `presented` within `tenant`. A password attempt spends a
+/// token of the source's budget, which only a success gives back.
 pub(crate) async fn authenticate(
     store: &Store,
+    guard: &Guard,
     tenant: TenantId,
     presented: &Presented<'_>,
     now: OffsetDateTime,
@@ -84,21 +92,20 @@ pub(crate) async fn authenticate(
     match (&presented.basic, chain) {
         (None, None) => Err(AuthFailure::NoCredentials),
         (Some((user, pass)), chain) => {
-            let Some((device, device_type)) = store.device_with_type(tenant, user).await? else {
-                password::burn_time_blocking(pass).await;
+            let attempt = guard.budget.attempt(presented.source).map_err(AuthFailure::Throttled)?;
+            let found = store.device_with_type(tenant, user).await?;
+            let Some((device, device_type)) = found.filter(|(d, _)| d.enabled) else {
+                guard.verifier.burn(pass).await?;
                 return Err(AuthFailure::UnknownDevice(user.clone()));
             };
-            if !device.enabled {
-                password::burn_time_blocking(pass).await;
-                return Err(AuthFailure::UnknownDevice(user.clone()));
-            }
             let Some(hash) = device.activation_code_hash.as_deref() else {
-                password::burn_time_blocking(pass).await;
+                guard.verifier.burn(pass).await?;
                 return Err(AuthFailure::BadPassword(user.clone()));
             };
-            if !password::verify_blocking(pass, hash).await {
+            if !guard.verifier.verify(pass, hash).await? {
                 return Err(AuthFailure::BadPassword(user.clone()));
             }
+            guard.budget.refund(attempt);
             let client_cert = match chain {
                 None => None,
                 Some((leaf, rest)) => {

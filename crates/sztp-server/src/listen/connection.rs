@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 use tracing::debug;
 
+use super::body::Draining;
 use super::{ListenLimits, PeerInfo};
 
 /// Everything one configuration of an endpoint serves connections with.
@@ -113,8 +114,9 @@ where
     let first_request = CancellationToken::new();
     let service = {
         let (router, first_request) = (svc.router.clone(), first_request.clone());
-        hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        hyper::service::service_fn(move |req: Request<Incoming>| {
             first_request.cancel();
+            let mut req = req.map(|body| axum::body::Body::new(Draining::new(body)));
             req.extensions_mut().insert(ConnectInfo(peer.remote));
             req.extensions_mut().insert(peer.clone());
             router.clone().oneshot(req)

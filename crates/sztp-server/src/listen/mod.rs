@@ -5,6 +5,7 @@
 //! axum router of each endpoint comes from a [`RouterFactory`]. Every request carries a
 //! [`PeerInfo`] in its extensions (and axum's `ConnectInfo<SocketAddr>`).
 
+mod body;
 mod client_cert;
 mod connection;
 mod der;

@@ -12,6 +12,8 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod process;
+
 pub const GBD: &str = "/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data";
 pub const PROGRESS: &str = "/restconf/operations/ietf-sztp-bootstrap-server:report-progress";
 pub const JSON: &str = "application/yang-data+json";
@@ -23,6 +25,7 @@ pub struct Demo {
     pub sbi: SocketAddr,
     pub nbi: SocketAddr,
     pub store: Store,
+    pub app: sztp_server::state::AppState,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -57,12 +60,13 @@ impl Demo {
         };
         let (sbi, nbi) = (find("sbi"), find("nbi"));
         let store = server.app().store().clone();
+        let app = server.app().clone();
         demo.retarget(&store, sbi.port()).await.expect("retarget");
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
             let _ = rx.await;
         }));
-        Demo { dir, sbi, nbi, store, stop: Some(tx), task: Some(task) }
+        Demo { dir, sbi, nbi, store, app, stop: Some(tx), task: Some(task) }
     }
 
     pub fn path(&self) -> PathBuf {
@@ -83,13 +87,18 @@ impl Demo {
 
     /// An HTTPS client trusting the demo's server CA, optionally presenting a device's IDevID.
     pub fn client(&self, idevid_of: Option<&str>) -> reqwest::Client {
+        self.client_builder(idevid_of).build().expect("client")
+    }
+
+    /// What [`Demo::client`] builds, to be set further (a source address, HTTP/1 only).
+    pub fn client_builder(&self, idevid_of: Option<&str>) -> reqwest::ClientBuilder {
         let root = std::fs::read(self.path().join("trust/server-ca.pem")).expect("server ca");
         let anchor = reqwest::Certificate::from_pem(&root).expect("anchor");
         let mut builder = reqwest::Client::builder().no_proxy().tls_certs_only([anchor]);
         if let Some(serial) = idevid_of {
             builder = builder.identity(identity(&self.device_dir(serial)));
         }
-        builder.build().expect("client")
+        builder
     }
 
     /// Stops the server (SIGTERM path: drain, then return).

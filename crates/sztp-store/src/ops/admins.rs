@@ -242,6 +242,26 @@ impl Store {
         now: OffsetDateTime,
         prefs: &Preferences,
     ) -> Result<Option<OffsetDateTime>> {
+        let (_, locked) = self.count_login_failure(login, now, prefs).await?;
+        from_opt_micros(locked, "lock expiry")
+    }
+
+    /// Counts a login attempt before its password is checked, as a failure that a success
+    /// clears ([`Store::record_login_success`]). Whether the password may be checked: not when
+    /// the account was already locked, nor when `lockout_threshold` attempts are counted, so
+    /// parallel guesses cannot outrun the lockout.
+    pub async fn count_login_attempt(&self, login: &str, now: OffsetDateTime, prefs: &Preferences) -> Result<bool> {
+        let (count, _) = self.count_login_failure(login, now, prefs).await?;
+        Ok(prefs.lockout_threshold == 0 || i64::from(count) <= i64::from(prefs.lockout_threshold))
+    }
+
+    /// The counter after counting one more failure, and the lock's end (microseconds).
+    async fn count_login_failure(
+        &self,
+        login: &str,
+        now: OffsetDateTime,
+        prefs: &Preferences,
+    ) -> Result<(i32, Option<i64>)> {
         let now_us = micros(now);
         let txn = self.conn().begin().await.map_err(db_err)?;
         // The increment comes first: it takes the row lock (the write lock on SQLite).
@@ -282,7 +302,7 @@ impl Store {
                 .map_err(db_err)?;
         }
         txn.commit().await.map_err(db_err)?;
-        from_opt_micros(locked, "lock expiry")
+        Ok((count, locked))
     }
 
     /// Records a successful login at `now`: clears the failure counter and any lock.

@@ -5,7 +5,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
-use super::clip;
+use super::{MAX_TEXT_LEN, clip};
 use crate::codec::{MAX_NAME_LEN, check_name, from_micros, micros, now, page_limit, to_json, to_u16};
 use crate::entity::logs::{audit, outbox};
 use crate::error::{Result, StoreError, db_err};
@@ -53,13 +53,15 @@ impl Store {
             source: Set(clip(&r.source, MAX_NAME_LEN)),
             api: Set(clip(&r.api, 64)),
             method: Set(clip(&r.method, 16)),
-            path: Set(r.path.clone()),
+            path: Set(clip(&r.path, MAX_TEXT_LEN)),
             status: Set(i32::from(r.status)),
             ..Default::default()
         };
         audit::Entity::insert(row).exec_without_returning(&txn).await.map_err(db_err)?;
         let payload = serde_json::to_value(r).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        enqueue(&txn, r.tenant, "audit", &payload).await?;
+        if self.events_enabled() {
+            enqueue(&txn, r.tenant, "audit", &payload).await?;
+        }
         txn.commit().await.map_err(db_err)
     }
 

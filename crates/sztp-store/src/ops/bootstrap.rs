@@ -5,7 +5,7 @@ use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use time::OffsetDateTime;
 
-use super::clip;
+use super::{MAX_TEXT_LEN, clip, clip_json};
 use crate::codec::{MAX_NAME_LEN, from_json, from_micros, from_opt_micros, micros, page_limit, to_json, to_u16};
 use crate::entity::logs::{bootstrap_log, device_status, outbox, progress};
 use crate::error::{Result, db_err};
@@ -47,6 +47,7 @@ impl Store {
         let time = micros(ev.time);
         let serial = ev.serial.as_deref().map(|s| clip(s, MAX_NAME_LEN));
         let progress_type = ev.progress.as_ref().map(|p| clip(&p.progress_type, MAX_NAME_LEN));
+        let message = ev.progress.as_ref().and_then(|p| p.message.as_deref()).map(|m| clip(m, MAX_TEXT_LEN));
         let txn = self.conn().begin().await.map_err(db_err)?;
         let log = bootstrap_log::ActiveModel {
             tenant_id: Set(ev.tenant.0),
@@ -55,10 +56,10 @@ impl Store {
             source: Set(clip(&ev.source, MAX_NAME_LEN)),
             operation: Set(clip(&ev.operation, 64)),
             status: Set(i32::from(ev.status)),
-            outcome: Set(ev.outcome.clone()),
+            outcome: Set(clip(&ev.outcome, MAX_TEXT_LEN)),
             progress_type: Set(progress_type.clone()),
-            message: Set(ev.progress.as_ref().and_then(|p| p.message.clone())),
-            detail: Set(ev.detail.as_ref().map(|d| to_json(d, "log detail")).transpose()?),
+            message: Set(message.clone()),
+            detail: Set(ev.detail.as_ref().map(|d| to_json(&clip_json(d), "log detail")).transpose()?),
             ..Default::default()
         };
         let log_id = bootstrap_log::Entity::insert(log).exec(&txn).await.map_err(db_err)?.last_insert_id;
@@ -73,7 +74,7 @@ impl Store {
                 last_seen: Set(Some(time)),
                 attempts: Set(i64::from(change.attempt)),
                 stage: Set(stage.clone()),
-                last_error: Set(change.error.clone()),
+                last_error: Set(change.error.as_deref().map(|e| clip(e, MAX_TEXT_LEN))),
                 completed_at: Set(change.completed.then_some(time)),
                 ..Default::default()
             };
@@ -105,7 +106,7 @@ impl Store {
                     time: Set(time),
                     log_id: Set(log_id),
                     progress_type: Set(progress_type),
-                    message: Set(p.message.clone()),
+                    message: Set(message),
                     ssh_host_keys: Set(p.ssh_host_keys.as_ref().map(|k| to_json(k, "SSH host keys")).transpose()?),
                     // Stored as a JSON list of base64 strings, inside the blob column.
                     trust_anchor_certs: Set(encode_cert_list(&p.trust_anchor_certs)?),
@@ -115,19 +116,21 @@ impl Store {
             }
         }
 
-        let mut payload = serde_json::to_value(ev).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
-        if let Some(obj) = payload.as_object_mut() {
-            obj.insert("log_id".into(), log_id.into());
+        if self.events_enabled() {
+            let mut payload = serde_json::to_value(ev).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+            if let Some(obj) = payload.as_object_mut() {
+                obj.insert("log_id".into(), log_id.into());
+            }
+            let event = outbox::ActiveModel {
+                tenant_id: Set(ev.tenant.0),
+                time: Set(time),
+                topic: Set("bootstrap".into()),
+                payload: Set(to_json(&payload, "event payload")?),
+                delivered_at: Set(None),
+                ..Default::default()
+            };
+            outbox::Entity::insert(event).exec_without_returning(&txn).await.map_err(db_err)?;
         }
-        let event = outbox::ActiveModel {
-            tenant_id: Set(ev.tenant.0),
-            time: Set(time),
-            topic: Set("bootstrap".into()),
-            payload: Set(to_json(&payload, "event payload")?),
-            delivered_at: Set(None),
-            ..Default::default()
-        };
-        outbox::Entity::insert(event).exec_without_returning(&txn).await.map_err(db_err)?;
         txn.commit().await.map_err(db_err)
     }
 

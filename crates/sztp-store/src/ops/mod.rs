@@ -11,6 +11,21 @@ mod responses;
 mod tenants;
 
 /// Cuts a string to at most `max` characters, for log columns fed by untrusted peers.
+/// The longest free text kept in a log field (a path, a message, an error); longer is clipped,
+/// so no request can store more than a few KiB.
+pub(crate) const MAX_TEXT_LEN: usize = 2048;
+/// The longest JSON detail kept with a log record, in bytes of its text.
+const MAX_DETAIL_LEN: usize = 8192;
+
+/// `detail` as stored: itself when small, else its text clipped inside `{"clipped": …}`.
+pub(crate) fn clip_json(detail: &serde_json::Value) -> serde_json::Value {
+    let text = detail.to_string();
+    if text.len() <= MAX_DETAIL_LEN {
+        return detail.clone();
+    }
+    serde_json::json!({ "clipped": clip(&text, MAX_DETAIL_LEN / 2) })
+}
+
 pub(crate) fn clip(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((at, _)) => s[..at].to_owned(),

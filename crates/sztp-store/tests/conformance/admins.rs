@@ -150,6 +150,30 @@ pub(crate) async fn concurrent_login_failures_lock_exactly_once(store: &Store) {
     assert_eq!((b.failed_logins, b.locked_until), (20, Some(until)));
 }
 
+/// Attempts counted before their password is checked: of 20 racing guesses, exactly the
+/// threshold may be checked; a success clears the count; an expired lock lets one through.
+pub(crate) async fn racing_login_attempts_check_at_most_the_threshold(store: &Store) {
+    let prefs = Arc::new(Preferences::default());
+    store.put_administrator(&admin("eve", AccessLevel::ReadWrite)).await.unwrap();
+    let now = at(2000);
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (store, prefs) = (store.clone(), prefs.clone());
+        tasks.push(tokio::spawn(async move { store.count_login_attempt("eve", now, &prefs).await.unwrap() }));
+    }
+    let mut checked = 0;
+    for t in tasks {
+        checked += usize::from(t.await.unwrap());
+    }
+    assert_eq!(checked, prefs.lockout_threshold as usize);
+    assert!(!store.count_login_attempt("eve", now, &prefs).await.unwrap(), "locked");
+    let later = now + time::Duration::seconds(i64::from(prefs.lockout_duration_secs) + 1);
+    assert!(store.count_login_attempt("eve", later, &prefs).await.unwrap(), "the lock expired");
+    store.record_login_success("eve", later).await.unwrap();
+    let e = store.get_administrator("eve").await.unwrap().unwrap();
+    assert_eq!((e.failed_logins, e.locked_until), (0, None));
+}
+
 pub(crate) async fn preferences_have_defaults_and_round_trip(store: &Store) {
     let defaults = store.get_preferences().await.unwrap();
     assert_eq!(defaults, Preferences::default());

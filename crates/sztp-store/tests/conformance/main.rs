@@ -33,14 +33,14 @@ impl TestDb {
 }
 
 pub(crate) async fn sqlite_memory() -> Option<TestDb> {
-    let store = Store::open("sqlite::memory:", &OpenOptions::default()).await.unwrap();
+    let store = Store::open("sqlite::memory:", &OpenOptions { events: true, ..OpenOptions::default() }).await.unwrap();
     Some(TestDb { store, _dir: None, server: None })
 }
 
 pub(crate) async fn sqlite_file() -> Option<TestDb> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("sztp.db").display());
-    let store = Store::open(&url, &OpenOptions::default()).await.unwrap();
+    let store = Store::open(&url, &OpenOptions { events: true, ..OpenOptions::default() }).await.unwrap();
     Some(TestDb { store, _dir: Some(dir), server: None })
 }
 
@@ -63,7 +63,7 @@ async fn server_db(var: &str) -> Option<TestDb> {
     let (without_query, query) = base.split_once('?').map_or((base.as_str(), ""), |(a, q)| (a, q));
     let prefix = without_query.rsplit_once('/').map_or(without_query, |(p, _)| p);
     let url = if query.is_empty() { format!("{prefix}/{name}") } else { format!("{prefix}/{name}?{query}") };
-    let store = Store::open(&url, &OpenOptions::default()).await.unwrap();
+    let store = Store::open(&url, &OpenOptions { events: true, ..OpenOptions::default() }).await.unwrap();
     Some(TestDb { store, _dir: None, server: Some((admin, name)) })
 }
 
@@ -86,6 +86,7 @@ macro_rules! conformance {
                 admins::unrestricted_administrators_are_counted_and_guarded,
                 admins::login_failures_lock_at_the_threshold,
                 admins::concurrent_login_failures_lock_exactly_once,
+                admins::racing_login_attempts_check_at_most_the_threshold,
                 admins::preferences_have_defaults_and_round_trip,
                 config::default_tenant_exists,
                 config::tenant_names_are_unique,

@@ -10,6 +10,7 @@ use tracing::info;
 
 use crate::listen::PeerInfo;
 use crate::restconf::ErrorReply;
+use crate::state::AppState;
 
 /// Who is calling.
 #[derive(Debug, Clone)]
@@ -63,18 +64,18 @@ fn denied(message: impl Into<String>) -> ErrorReply {
 pub(crate) struct BehindTlsTerminator;
 
 /// Authenticates the caller of a northbound request.
-pub(crate) async fn authenticate(store: &Store, parts: &axum::http::request::Parts) -> Result<Caller, ErrorReply> {
-    let headers = &parts.headers;
+pub(crate) async fn authenticate(app: &AppState, parts: &axum::http::request::Parts) -> Result<Caller, ErrorReply> {
+    let store = app.store();
     let peer = parts.extensions.get::<PeerInfo>();
     let terminated = parts.extensions.get::<BehindTlsTerminator>().is_some();
-    let internal = |e: sztp_store::StoreError| {
-        ErrorReply::new(Encoding::Json, ErrorType::Application, ErrorTag::OperationFailed, format!("storage: {e}"))
-    };
     if store.list_administrators().await.map_err(internal)?.is_empty() {
+        if !first_use_allowed(peer, terminated) {
+            return Err(denied("no administrator exists yet: create the first one from this host (loopback)"));
+        }
         return Ok(Caller::FirstUse);
     }
     let client_leaf = peer.filter(|p| p.tls).and_then(|p| p.client_chain.as_ref()).and_then(|c| c.first());
-    let Some((login, password)) = crate::api::southbound::basic_credentials(headers) else {
+    let Some((login, password)) = crate::api::southbound::basic_credentials(&parts.headers) else {
         // A client certificate alone names an administrator who has no password.
         if let Some(leaf) = client_leaf {
             return certificate_only(store, leaf).await;
@@ -84,37 +85,12 @@ pub(crate) async fn authenticate(store: &Store, parts: &axum::http::request::Par
     if !password_allowed(peer, terminated) {
         return Err(denied("credentials are accepted over plain HTTP only from loopback; use an HTTPS endpoint"));
     }
+    let source = peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.remote.ip());
+    let guard = app.guard();
+    let attempt = guard.budget.attempt(source).map_err(|wait| ErrorReply::too_many_attempts(Encoding::Json, wait))?;
+    let admin = check_password(app, &login, &password, client_leaf).await?;
+    guard.budget.refund(attempt);
     let now = OffsetDateTime::now_utc();
-    let admin = store.get_administrator(&login).await.map_err(internal)?;
-    let Some(admin) = admin else {
-        crate::password::burn_time_blocking(&password).await;
-        return Err(denied("access denied"));
-    };
-    if let Some(until) = admin.locked_until.filter(|u| *u > now) {
-        return Err(denied(format!("account locked after repeated failures until {until}")));
-    }
-    // Two-factor: an administrator with a client certificate must present exactly that one.
-    let certificate_ok = match &admin.client_cert_der {
-        None => true,
-        Some(pinned) => client_leaf.is_some_and(|leaf| leaf == pinned) && certificate_current(pinned, now),
-    };
-    let password_ok = match admin.password_hash.as_deref() {
-        Some(phc) => crate::password::verify_blocking(&password, phc).await,
-        None => false,
-    };
-    let ok = certificate_ok && password_ok;
-    if password_ok && !certificate_ok {
-        info!(login = %login, "administrator login refused: the client certificate is missing, different or expired");
-    }
-    if !ok {
-        let prefs = store.get_preferences().await.map_err(internal)?;
-        let locked = store.record_login_failure(&login, now, &prefs).await.map_err(internal)?;
-        info!(login = %login, locked = locked.is_some(), "administrator login failed");
-        return Err(match locked {
-            Some(until) => denied(format!("account locked after repeated failures until {until}")),
-            None => denied("access denied"),
-        });
-    }
     let prefs = store.get_preferences().await.map_err(internal)?;
     // An expired password still lets its owner replace it (for unrestricted administrators,
     // who manage accounts), and nothing else.
@@ -126,10 +102,59 @@ pub(crate) async fn authenticate(store: &Store, parts: &axum::http::request::Par
             "password expired: PUT {own} with a new password, or ask an unrestricted administrator"
         )));
     }
-    if admin.failed_logins > 0 || admin.last_login.is_none_or(|t| now - t > time::Duration::minutes(1)) {
-        store.record_login_success(&login, now).await.map_err(internal)?;
-    }
     Ok(Caller::Admin(Box::new(admin)))
+}
+
+/// Checks a login and password (and a pinned certificate, as second factor). The attempt is
+/// counted before the password is checked, so parallel guesses cannot outrun the lockout;
+/// unknown logins, certificate-only logins, locked accounts and wrong passwords all get the
+/// same answer after the same work.
+async fn check_password(
+    app: &AppState,
+    login: &str,
+    password: &str,
+    client_leaf: Option<&Vec<u8>>,
+) -> Result<Administrator, ErrorReply> {
+    let (store, verifier) = (app.store(), &app.guard().verifier);
+    let busy = |_| ErrorReply::busy(Encoding::Json);
+    let now = OffsetDateTime::now_utc();
+    let admin = store.get_administrator(login).await.map_err(internal)?;
+    let Some((admin, phc)) = admin.and_then(|a| a.password_hash.clone().map(|h| (a, h))) else {
+        verifier.burn(password).await.map_err(busy)?;
+        info!(login = %login, "administrator login failed: no such login, or it has no password");
+        return Err(denied("access denied"));
+    };
+    let prefs = store.get_preferences().await.map_err(internal)?;
+    if !store.count_login_attempt(login, now, &prefs).await.map_err(internal)? {
+        verifier.burn(password).await.map_err(busy)?;
+        info!(login = %login, "administrator login refused: the account is locked after repeated failures");
+        return Err(denied("access denied"));
+    }
+    // Two-factor: an administrator with a client certificate must present exactly that one.
+    let certificate_ok = match &admin.client_cert_der {
+        None => true,
+        Some(pinned) => client_leaf.is_some_and(|leaf| leaf == pinned) && certificate_current(pinned, now),
+    };
+    let password_ok = verifier.verify(password, &phc).await.map_err(busy)?;
+    if !(certificate_ok && password_ok) {
+        let why =
+            if password_ok { "the client certificate is missing, different or expired" } else { "wrong password" };
+        info!(login = %login, reason = why, "administrator login failed");
+        return Err(denied("access denied"));
+    }
+    store.record_login_success(login, now).await.map_err(internal)?;
+    Ok(admin)
+}
+
+fn internal(e: sztp_store::StoreError) -> ErrorReply {
+    ErrorReply::new(Encoding::Json, ErrorType::Application, ErrorTag::OperationFailed, format!("storage: {e}"))
+}
+
+/// Whether the first administrator may be created over this connection: only from this host,
+/// since anyone who can reach the port could otherwise claim the server. Behind a TLS
+/// terminator every request comes from the terminator, so never there.
+fn first_use_allowed(peer: Option<&PeerInfo>, behind_tls_terminator: bool) -> bool {
+    !behind_tls_terminator && peer.is_some_and(|p| p.remote.ip().is_loopback())
 }
 
 /// Whether a password may come over this connection: over TLS, or over plain HTTP from this
@@ -149,9 +174,6 @@ fn password_expired(admin: &Administrator, max_age_days: Option<u32>, now: Offse
 /// Authenticates by client certificate alone: the administrator pinned to exactly this
 /// certificate, who must have no password (else both factors are required).
 async fn certificate_only(store: &Store, leaf: &[u8]) -> Result<Caller, ErrorReply> {
-    let internal = |e: sztp_store::StoreError| {
-        ErrorReply::new(Encoding::Json, ErrorType::Application, ErrorTag::OperationFailed, format!("storage: {e}"))
-    };
     let now = OffsetDateTime::now_utc();
     let admins = store.list_administrators().await.map_err(internal)?;
     let Some(admin) = admins.into_iter().find(|a| a.client_cert_der.as_deref() == Some(leaf)) else {
@@ -160,9 +182,8 @@ async fn certificate_only(store: &Store, leaf: &[u8]) -> Result<Caller, ErrorRep
     if admin.password_hash.is_some() {
         return Err(denied("a password is required with this client certificate (HTTP Basic)"));
     }
-    if let Some(until) = admin.locked_until.filter(|u| *u > now) {
-        return Err(denied(format!("account locked after repeated failures until {until}")));
-    }
+    // Lockout guards passwords against guessing; a certificate cannot be guessed, and letting
+    // password failures lock it out would let anyone shut its owner out.
     if !certificate_current(leaf, now) {
         return Err(denied("access denied: the client certificate is outside its validity period"));
     }
@@ -210,6 +231,15 @@ mod tests {
         assert!(!password_expired(&admin, None, now));
         admin.password_changed_at = None;
         assert!(!password_expired(&admin, Some(1), now));
+    }
+
+    #[test]
+    fn first_use_is_for_this_host_only() {
+        assert!(first_use_allowed(Some(&peer("127.0.0.1:5000", false)), false));
+        assert!(first_use_allowed(Some(&peer("[::1]:5000", true)), false));
+        assert!(!first_use_allowed(Some(&peer("192.0.2.7:5000", true)), false));
+        assert!(!first_use_allowed(Some(&peer("127.0.0.1:5000", false)), true), "a terminator hides the client");
+        assert!(!first_use_allowed(None, false));
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub(super) async fn serve(
     if parts.method == Method::GET || parts.method == Method::HEAD {
         return read(app, caller, parts, raw).await;
     }
+    // Before anything runs: YANG Patch included.
+    if !caller.can_write() {
+        return Err(ErrorReply::forbidden(Encoding::Json, "read-only administrators cannot write"));
+    }
     let essence = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let essence = essence.map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
     let patch = matches!(essence.as_deref(), Some(yang_patch::MEDIA_TYPE | xml_body::PATCH_XML));
@@ -45,9 +49,6 @@ pub(super) async fn serve(
         let message = format!("the northbound API takes {YANG_JSON} or {YANG_XML} bodies");
         return Err(ErrorReply::unsupported_media_type(Encoding::Json, message).in_application());
     };
-    if !caller.can_write() {
-        return Err(ErrorReply::forbidden(Encoding::Json, "read-only administrators cannot write"));
-    }
     let input = match parts.method {
         Method::DELETE => None,
         _ => Some(document(body, encoding.unwrap_or(Encoding::Json)).await?),

@@ -55,7 +55,7 @@ pub(crate) fn router(app: AppState) -> Router {
 async fn data(State(app): State<AppState>, Path(raw): Path<String>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let xml = crate::restconf::negotiate(&parts.headers, Encoding::Json) == Some(Encoding::Xml);
-    let (principal, response) = match auth::authenticate(app.store(), &parts).await {
+    let (principal, response) = match auth::authenticate(&app, &parts).await {
         Ok(caller) => {
             let result = dispatch::serve(&app, &caller, &parts, &raw, body).await;
             (Some(caller.principal()), result.unwrap_or_else(IntoResponse::into_response))

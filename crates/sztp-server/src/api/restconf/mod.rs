@@ -129,16 +129,20 @@ impl IntoResponse for ErrorReply {
 
 /// Reads a request body of at most `limit` bytes; a larger body is 413 too-big.
 pub(crate) async fn read_body(body: Body, limit: usize, encoding: Encoding) -> Result<Bytes, ErrorReply> {
+    let too_big = || {
+        let message = format!("request body exceeds {limit} bytes");
+        ErrorReply::new(encoding, ErrorType::Transport, ErrorTag::TooBig, message)
+    };
+    // A declared length over the limit is refused before anything is read (and before an
+    // HTTP/1.1 client waiting on `Expect: 100-continue` is told to send).
+    if hyper::body::Body::size_hint(&body).lower() > limit as u64 {
+        return Err(too_big());
+    }
     axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let too_big = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+        let over = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
             || e.to_string().contains("length limit");
-        if too_big {
-            ErrorReply::new(
-                encoding,
-                ErrorType::Transport,
-                ErrorTag::TooBig,
-                format!("request body exceeds {limit} bytes"),
-            )
+        if over {
+            too_big()
         } else {
             ErrorReply::new(
                 encoding,

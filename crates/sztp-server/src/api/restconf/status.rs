@@ -223,6 +223,24 @@ pub(crate) fn not_acceptable_body(media_type: &'static str, body: String) -> Res
 
 impl ErrorReply {
     /// 401 of the northbound API, with its realm.
+    /// `429 Too Many Requests`: this source failed too often; `Retry-After` says when to retry.
+    pub(crate) fn too_many_attempts(encoding: Encoding, wait: std::time::Duration) -> Self {
+        let seconds = wait.as_secs().max(1);
+        let message = format!("too many failed authentication attempts from this address; retry in {seconds} s");
+        let mut reply = ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::ResourceDenied, message)
+            .with_status(StatusCode::TOO_MANY_REQUESTS);
+        reply.headers.insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        reply
+    }
+
+    /// `503 Service Unavailable`: too many password checks at once; retry in a second.
+    pub(crate) fn busy(encoding: Encoding) -> Self {
+        let message = "the server is checking too many passwords at once; retry shortly";
+        ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::ResourceDenied, message)
+            .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            .with_header(header::RETRY_AFTER, "1")
+    }
+
     pub(crate) fn unauthorized(encoding: Encoding, message: impl Into<String>) -> Self {
         ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::AccessDenied, message)
             .with_status(StatusCode::UNAUTHORIZED)

@@ -1,5 +1,5 @@
 //! Authenticating the device behind a southbound request: every failure is the same 401 to the
-//! device, with the real reason in the server log and the bootstrapping log.
+//! device, with the real reason in the server log (429 and 503 when password checks are spent).
 
 use axum::Extension;
 use axum::extract::FromRequestParts;
@@ -7,14 +7,13 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use sztp_protocol::codec::Encoding;
-use sztp_store::{BootstrapEvent, StatusChange};
 use time::OffsetDateTime;
 use tracing::{info, warn};
 
 use super::Southbound;
 use crate::audit::Principal;
 use crate::domain::identity::{AuthFailure, AuthenticatedDevice, Presented, authenticate};
-use crate::domain::request_log::{RequestLog, event};
+use crate::domain::request_log::RequestLog;
 use crate::listen::PeerInfo;
 use crate::restconf::ErrorReply;
 
@@ -50,13 +49,8 @@ impl FromRequestParts<Southbound> for DeviceCall {
     type Rejection = ErrorReply;
 
     async fn from_request_parts(parts: &mut Parts, state: &Southbound) -> Result<Self, ErrorReply> {
-        let path = parts.uri.path();
-        let operation = [BootstrapEvent::GET_BOOTSTRAPPING_DATA, BootstrapEvent::REPORT_PROGRESS]
-            .into_iter()
-            .find(|op| path.ends_with(op))
-            .unwrap_or("download");
         let encoding = super::error_encoding(&parts.headers);
-        device(state, parts, operation, encoding).await
+        device(state, parts, encoding).await
     }
 }
 
@@ -66,29 +60,26 @@ pub(crate) fn request_log(parts: &Parts) -> RequestLog {
 }
 
 /// Authenticates the request's device within the endpoint's tenant.
-async fn device(
-    state: &Southbound,
-    parts: &Parts,
-    operation: &str,
-    encoding: Encoding,
-) -> Result<DeviceCall, ErrorReply> {
+async fn device(state: &Southbound, parts: &Parts, encoding: Encoding) -> Result<DeviceCall, ErrorReply> {
     let Some(peer) = parts.extensions.get::<PeerInfo>().cloned() else {
         warn!("request without connection info; refusing");
         return Err(ErrorReply::access_denied(encoding));
     };
-    let log = request_log(parts);
-    let presented =
-        Presented { chain: peer.client_chain.as_deref().map(Vec::as_slice), basic: basic_credentials(&parts.headers) };
-    match authenticate(state.app.store(), state.tenant, &presented, OffsetDateTime::now_utc()).await {
-        Ok(device) => Ok(DeviceCall { device, peer, log }),
+    let presented = Presented {
+        chain: peer.client_chain.as_deref().map(Vec::as_slice),
+        basic: basic_credentials(&parts.headers),
+        source: peer.remote.ip(),
+    };
+    let app = &state.app;
+    match authenticate(app.store(), app.guard(), state.tenant, &presented, OffsetDateTime::now_utc()).await {
+        Ok(device) => Ok(DeviceCall { device, peer, log: request_log(parts) }),
         Err(AuthFailure::Store(e)) => Err(ErrorReply::internal(encoding, &e, "internal error; see the server log")),
+        Err(AuthFailure::Throttled(wait)) => Err(ErrorReply::too_many_attempts(encoding, wait)),
+        Err(AuthFailure::Busy) => Err(ErrorReply::busy(encoding)),
         Err(failure) => {
+            // The reason goes to the server log only: a database row per failure would let
+            // anyone fill the disk (the audit layer counts the 401).
             info!(endpoint = %state.endpoint, peer = %peer.remote, reason = %failure, "device authentication failed");
-            let outcome = "authentication failed".to_owned();
-            let ev = event(state.tenant, None, peer.remote, operation, outcome, StatusChange::default());
-            let detail =
-                serde_json::json!({ "reason": failure.to_string(), "claimed-serial": failure.claimed_serial() });
-            log.record(sztp_store::BootstrapEvent { detail: Some(detail), ..ev });
             Err(ErrorReply::access_denied(encoding))
         }
     }

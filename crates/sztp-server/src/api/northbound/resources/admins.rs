@@ -131,6 +131,11 @@ impl Resource for Administrators {
         {
             return Err(first_use_refusal());
         }
+        // Two first writes may race; inside this unit of work only one finds no administrator.
+        if matches!(s.caller, Caller::FirstUse) && !store.list_administrators().await.map_err(store_error)?.is_empty() {
+            let message = "an administrator was created meanwhile: first use is over; authenticate as an administrator";
+            return Err(error(ErrorTag::ResourceDenied, message));
+        }
         if let Some(pw) = password {
             let min = store.get_preferences().await.map_err(store_error)?.min_password_length;
             if pw.chars().count() < min as usize {

@@ -105,7 +105,7 @@ async fn content(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let caller = match auth::authenticate(app.store(), &parts).await {
+    let caller = match auth::authenticate(&app, &parts).await {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
