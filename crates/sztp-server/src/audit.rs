@@ -54,7 +54,8 @@ async fn record(State(state): State<AuditState>, mut request: Request, next: Nex
     }
     let tenant = match response.extensions().get::<TenantDeleted>() {
         Some(TenantDeleted(deleted)) if *deleted == state.tenant => TenantId::DEFAULT,
-        _ => state.tenant,
+        Some(TenantDeleted(_)) => state.tenant,
+        None => addressed(state.app.store(), &path).await.unwrap_or(state.tenant),
     };
     let record = AuditRecord {
         tenant,
@@ -79,6 +80,13 @@ async fn record(State(state): State<AuditState>, mut request: Request, next: Nex
             response
         }
     }
+}
+
+/// The tenant whose resources a northbound request addressed, if it exists: its actions go to
+/// its own audit log, not to that of the endpoint's tenant (which would show them to others).
+async fn addressed(store: &Store, path: &str) -> Option<TenantId> {
+    let name = crate::api::northbound::path::addressed_tenant(path)?;
+    store.tenant_by_name(&name).await.ok().flatten().map(|t| t.id)
 }
 
 /// The request's bootstrapping-log records and its audit record, in one commit.

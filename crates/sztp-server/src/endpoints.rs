@@ -54,6 +54,7 @@ pub(crate) async fn to_spec(app: &AppState, endpoint: &Endpoint) -> Result<Endpo
                     StoredClientAuth::Optional => ClientAuth::Optional,
                     StoredClientAuth::Required => ClientAuth::Required,
                 },
+                enforce_client_roots: t.client_trust_bag.is_some(),
                 client_root_hints: hints,
                 min_version: match t.min_version {
                     TlsVersion::Tls12 => TlsMin::Tls12,

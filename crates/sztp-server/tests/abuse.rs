@@ -233,3 +233,34 @@ async fn a_flood_of_unauthenticated_basic_requests_is_bounded() {
     assert!(peak < 300 * 1024, "peak RSS {peak} KiB");
     eprintln!("flood: peak RSS {} MiB, valid device served in {waited:?}", peak / 1024);
 }
+
+/// A key or trust bag an endpoint needs cannot be deleted (the next reload would stop that
+/// endpoint), by a plain DELETE or inside a YANG Patch; nothing changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_and_trust_bags_in_use_by_an_endpoint_are_not_deleted() {
+    let demo = Demo::start(1).await;
+    let (http, nbi) = support::nbi_as_root(&demo).await;
+    let t = "sztp-server:tenants/tenant=default";
+    let key = format!("{nbi}{t}/keystore/asymmetric-key=sbi-tls");
+    let (status, body) = nbi_call(&http, reqwest::Method::DELETE, key, None).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["ietf-restconf:errors"]["error"][0]["error-tag"], "in-use");
+    assert!(body.to_string().contains("endpoint \\\"sbi\\\""), "{body}");
+    let bag = format!("{nbi}{t}/truststore/certificate-bag=manufacturer");
+    let (status, body) = nbi_call(&http, reqwest::Method::DELETE, bag, None).await;
+    assert_eq!((status, &body["ietf-restconf:errors"]["error"][0]["error-tag"]), (409, &json!("in-use")), "{body}");
+    let patch = json!({"ietf-yang-patch:yang-patch": {"patch-id": "p", "edit": [
+        {"edit-id": "1", "operation": "delete", "target": "/certificate-bag=manufacturer"}]}});
+    let resp = http
+        .patch(format!("{nbi}{t}/truststore"))
+        .basic_auth(ROOT.0, Some(ROOT.1))
+        .header("content-type", "application/yang-patch+json")
+        .body(patch.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 409);
+    assert!(demo.store.get_trust_bag(TenantId::DEFAULT, "manufacturer").await.unwrap().is_some());
+    assert!(demo.store.get_key(TenantId::DEFAULT, "sbi-tls").await.unwrap().is_some());
+    demo.stop().await;
+}

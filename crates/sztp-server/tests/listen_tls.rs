@@ -94,6 +94,33 @@ async fn required_client_auth_refuses_clients_without_a_certificate() {
     listeners.shutdown(Duration::from_secs(5)).await;
 }
 
+/// With an endpoint's client trust bag, the chain is validated in the handshake: a device of
+/// that manufacturer gets through, a self-signed certificate (or another PKI's) does not.
+#[tokio::test]
+async fn a_client_trust_bag_is_enforced_in_the_handshake() {
+    let server = ServerPki::generate(KeyAlg::P256);
+    let pki = TestPki::generate();
+    let stranger = TestPki::generate();
+    let mut settings = server.settings(ClientAuth::Required, TlsMin::Tls12);
+    settings.client_root_hints = vec![pki.manufacturer_anchor_der()];
+    settings.enforce_client_roots = true;
+    let (listeners, _gate) = listeners();
+    let addr = apply_ok(&listeners, vec![tls("south", "127.0.0.1:0", settings)]).await[0];
+    let url = format!("https://localhost:{}/peer", addr.port());
+
+    let device = pki.idevid("SN-BAG-1");
+    let peer = get_json(&https_client(&server.root, Some(&device_identity(&pki, &device))), url.clone()).await;
+    assert_eq!(peer["client_chain"][0], hex(&device.cert_der));
+    let other = stranger.idevid("SN-BAG-2");
+    let refused = https_client(&server.root, Some(&device_identity(&stranger, &other))).get(&url).send().await;
+    assert!(refused.is_err(), "another manufacturer's device was served");
+    let own_root = stranger.manufacturer_ca.issued.clone();
+    let self_signed = format!("{}{}", own_root.cert_pem, own_root.key_pem);
+    let refused = https_client(&server.root, Some(&self_signed)).get(&url).send().await;
+    assert!(refused.is_err(), "a self-signed certificate was served");
+    listeners.shutdown(Duration::from_secs(5)).await;
+}
+
 /// Client keys of every algorithm prove possession under TLS 1.3 and TLS 1.2, including a
 /// certificate with an unknown critical extension that webpki itself would refuse to parse.
 #[tokio::test]

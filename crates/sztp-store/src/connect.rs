@@ -118,6 +118,7 @@ pub(crate) async fn connect(
             o
         }
         Target::SqliteFile(url) => {
+            create_private(url)?;
             let mut o = ConnectOptions::new(url.as_str());
             o.min_connections(1).max_connections(SQLITE_FILE_POOL);
             o.map_sqlx_sqlite_opts(|o| {
@@ -165,6 +166,23 @@ pub(crate) async fn connect(
     let _ = options;
     opts.sqlx_logging(false);
     Database::connect(opts).await.map_err(|e| StoreError::Database(format!("cannot open the database: {e}")))
+}
+
+/// Creates a missing SQLite database file readable by its owner only (SQLite gives its WAL and
+/// shared-memory files the same mode): it holds activation-code hashes and encrypted keys.
+fn create_private(url: &str) -> Result<()> {
+    use std::str::FromStr;
+    let Ok(parsed) = sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url) else { return Ok(()) };
+    let path = parsed.get_filename();
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    match file.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Database(format!("cannot create the database file {}: {e}", path.display()))),
+    }
 }
 
 /// Counts every commit on every pooled SQLite connection (SQLite calls the hook for write

@@ -1,6 +1,6 @@
-//! TLS-level client certificates: ask for one, accept any chain, but make the client prove it
-//! holds the leaf's private key. Path validation is the application's job, against the trust
-//! anchors of the device types (which may include chains webpki refuses, such as SHA-1 ones).
+//! TLS-level client certificates: ask for one and make the client prove it holds the leaf's
+//! private key. With an endpoint's `client-trust-bag`, the chain must validate to it in the
+//! handshake; without, path validation is the application's (per device type, SHA-1 allowed).
 
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
@@ -8,20 +8,32 @@ use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, PeerMisbehaved, SignatureScheme};
 use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, SubjectPublicKeyInfoDer, UnixTime};
 
+use std::sync::Arc;
+
+use sztp_protocol::x509::{Certificate, PathOptions, validate_path};
+
 use super::ListenError;
 use super::der::{cert_parts, public_key};
 
-/// Requests a client certificate and checks only the handshake signature made with its key.
+/// Requests a client certificate, checks the handshake signature made with its key and, when
+/// anchors are enforced, the chain.
 #[derive(Debug)]
 pub(crate) struct AnyChainClientVerifier {
     hints: Vec<DistinguishedName>,
     mandatory: bool,
     algorithms: WebPkiSupportedAlgorithms,
+    /// Anchors every presented chain must validate to (an endpoint's client trust bag).
+    enforced: Option<Vec<Certificate>>,
 }
 
 impl AnyChainClientVerifier {
     /// A verifier sending the subjects of `hint_certs` as acceptable CA names.
-    pub(crate) fn new(provider: &CryptoProvider, hint_certs: &[Vec<u8>], mandatory: bool) -> Result<Self, ListenError> {
+    pub(crate) fn new(
+        provider: &CryptoProvider,
+        hint_certs: &[Vec<u8>],
+        mandatory: bool,
+        enforce: bool,
+    ) -> Result<Self, ListenError> {
         let hints = hint_certs
             .iter()
             .enumerate()
@@ -30,7 +42,22 @@ impl AnyChainClientVerifier {
                 None => Err(ListenError::Tls(format!("client root hint #{i} is not a DER certificate"))),
             })
             .collect::<Result<_, _>>()?;
-        Ok(AnyChainClientVerifier { hints, mandatory, algorithms: provider.signature_verification_algorithms })
+        let enforced = match enforce {
+            false => None,
+            true => Some(
+                hint_certs
+                    .iter()
+                    .map(|der| Certificate::from_der(der))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| ListenError::Tls(format!("client trust anchor: {e}")))?,
+            ),
+        };
+        Ok(AnyChainClientVerifier {
+            hints,
+            mandatory,
+            algorithms: provider.signature_verification_algorithms,
+            enforced,
+        })
     }
 
     fn candidates(&self, scheme: SignatureScheme) -> Result<&[&'static dyn SignatureVerificationAlgorithm], Error> {
@@ -63,11 +90,24 @@ impl ClientCertVerifier for AnyChainClientVerifier {
     fn verify_client_cert(
         &self,
         end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _now: UnixTime,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
-        // The chain is judged by the application; here the leaf only needs a usable public key.
-        leaf_spki(end_entity).map(|_| ClientCertVerified::assertion())
+        leaf_spki(end_entity)?;
+        let Some(anchors) = &self.enforced else {
+            // The chain is judged by the application; here the leaf only needs a usable key.
+            return Ok(ClientCertVerified::assertion());
+        };
+        let parse = |der: &CertificateDer<'_>| {
+            Certificate::from_der(der.as_ref()).map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))
+        };
+        let leaf = parse(end_entity)?;
+        let rest = intermediates.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
+        let time = time::OffsetDateTime::from_unix_timestamp(now.as_secs() as i64).ok();
+        let options = PathOptions { time, ..PathOptions::default() };
+        validate_path(&leaf, &rest, anchors, &options)
+            .map(|_| ClientCertVerified::assertion())
+            .map_err(|e| Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(Arc::new(e)))))
     }
 
     fn verify_tls12_signature(

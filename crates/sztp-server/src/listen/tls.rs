@@ -44,6 +44,9 @@ pub struct TlsSettings {
     pub client_auth: ClientAuth,
     /// DER certificates whose subjects are sent as acceptable CA names in the CertificateRequest.
     pub client_root_hints: Vec<Vec<u8>>,
+    /// Whether a presented client chain must validate to `client_root_hints` in the handshake
+    /// (an endpoint's `client-trust-bag`); otherwise the application judges the chain.
+    pub enforce_client_roots: bool,
     /// The lowest TLS version accepted.
     pub min_version: TlsMin,
 }
@@ -55,6 +58,7 @@ impl fmt::Debug for TlsSettings {
             .field("key_pkcs8_der", &"<redacted>")
             .field("client_auth", &self.client_auth)
             .field("client_root_hints", &format_args!("[{} certificates]", self.client_root_hints.len()))
+            .field("enforce_client_roots", &self.enforce_client_roots)
             .field("min_version", &self.min_version)
             .finish()
     }
@@ -84,7 +88,8 @@ pub(crate) fn server_config(settings: &TlsSettings) -> Result<Arc<ServerConfig>,
         ClientAuth::None => builder.with_no_client_auth(),
         ClientAuth::Optional | ClientAuth::Required => {
             let mandatory = settings.client_auth == ClientAuth::Required;
-            let verifier = AnyChainClientVerifier::new(&provider, &settings.client_root_hints, mandatory)?;
+            let (hints, enforce) = (&settings.client_root_hints, settings.enforce_client_roots);
+            let verifier = AnyChainClientVerifier::new(&provider, hints, mandatory, enforce)?;
             builder.with_client_cert_verifier(Arc::new(verifier) as Arc<dyn ClientCertVerifier>)
         }
     };
@@ -109,6 +114,7 @@ mod tests {
             key_pkcs8_der: leaf.key_pkcs8_der,
             client_auth: ClientAuth::Optional,
             client_root_hints: vec![ca.issued.cert_der],
+            enforce_client_roots: false,
             min_version: TlsMin::Tls12,
         }
     }

@@ -41,6 +41,7 @@ impl ServerPki {
             key_pkcs8_der: self.leaf.key_pkcs8_der.clone(),
             client_auth,
             client_root_hints: Vec::new(),
+            enforce_client_roots: false,
             min_version,
         }
     }

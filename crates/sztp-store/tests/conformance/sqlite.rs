@@ -31,6 +31,13 @@ async fn a_file_database_is_created_and_reopened_without_rerunning_migrations() 
     let options = OpenOptions { db_ca_cert: Some("/etc/ca.pem".into()), ..OpenOptions::default() };
     let store = Store::open(&url, &options).await.unwrap();
     assert!(path.exists());
+    // It holds hashes and encrypted keys: readable by its owner only, WAL files included.
+    #[cfg(unix)]
+    for file in ["new.db", "new.db-wal", "new.db-shm"] {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path().join(file)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}: {mode:o}");
+    }
     assert_eq!(store.options(), &options);
     let version = store.schema_version().await.unwrap();
     store.put_device_type(TenantId::DEFAULT, &device_type("switch")).await.unwrap();

@@ -12,6 +12,7 @@ use sztp_store::{StoredKey, TenantId};
 
 use super::json::{Fields, b64, rfc3339};
 use super::path::Step;
+use super::resources::endpoints::{Needed, refuse_if_in_use};
 use super::{error, field_error, no_such, store_error};
 use crate::domain::keys;
 use crate::restconf::ErrorReply;
@@ -43,6 +44,7 @@ pub(super) async fn serve(
         }
         (Method::DELETE, Some(("asymmetric-key", Some(name)))) => {
             store.get_key(tenant, &name).await.map_err(store_error)?.ok_or_else(|| no_such("key", &name))?;
+            refuse_if_in_use(store, tenant, Needed::Key, &name).await?;
             store.delete_key(tenant, &name).await.map_err(store_error)?;
             Ok(no_content())
         }

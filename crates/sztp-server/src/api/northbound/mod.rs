@@ -13,7 +13,7 @@ mod json;
 mod keystore;
 mod logs;
 mod paging;
-mod path;
+pub(crate) mod path;
 mod preferences;
 mod query;
 mod resource;

@@ -32,6 +32,19 @@ pub(super) fn parse(path: &str, module: &str) -> Result<Vec<Step>, String> {
     Ok(steps)
 }
 
+/// The tenant a northbound request path addresses (`…/tenants/tenant=NAME/…` or the content
+/// API's `/artifacts/NAME/…`), for the audit log: a tenant's actions go to its own log.
+pub(crate) fn addressed_tenant(path: &str) -> Option<String> {
+    if let Some(rest) = path.strip_prefix("/artifacts/") {
+        return rest.split('/').next().and_then(|t| decode(t).ok());
+    }
+    let steps = parse(path.strip_prefix("/restconf/data/")?, super::MODULE).ok()?;
+    match steps.as_slice() {
+        [first, second, ..] if first.name == "tenants" && second.name == "tenant" => second.key.clone(),
+        _ => None,
+    }
+}
+
 fn decode(text: &str) -> Result<String, String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -189,3 +189,43 @@ impl Resource for Endpoints {
         s.app.store().delete_endpoint(key).await.map_err(store_error)
     }
 }
+
+/// What an endpoint may depend on: its server key, or its client trust bag.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Needed {
+    Key,
+    TrustBag,
+}
+
+/// 409 `in-use` when an endpoint of `tenant` needs `name`: deleting it would stop that
+/// endpoint at the next reload (perhaps the one serving this API).
+pub(crate) async fn refuse_if_in_use(
+    store: &sztp_store::Store,
+    tenant: TenantId,
+    needed: Needed,
+    name: &str,
+) -> Result<(), ErrorReply> {
+    let users: Vec<String> = store
+        .list_endpoints()
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .filter(|e| e.tenant_id == tenant)
+        .filter(|e| {
+            e.tls.as_ref().is_some_and(|t| match needed {
+                Needed::Key => t.server_key == name,
+                Needed::TrustBag => t.client_trust_bag.as_deref() == Some(name),
+            })
+        })
+        .map(|e| format!("\"{}\"", e.name))
+        .collect();
+    if users.is_empty() {
+        return Ok(());
+    }
+    let what = match needed {
+        Needed::Key => "key",
+        Needed::TrustBag => "trust bag",
+    };
+    let message = format!("{what} \"{name}\" is in use by endpoint {}; change the endpoint first", users.join(", "));
+    Err(error(sztp_protocol::model::restconf_errors::ErrorTag::InUse, message))
+}

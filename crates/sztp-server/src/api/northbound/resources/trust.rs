@@ -6,6 +6,7 @@ use sztp_store::TrustBag;
 use crate::api::northbound::json::{FieldError, Fields, b64};
 use crate::api::northbound::paging::ListBody;
 use crate::api::northbound::resource::{Resource, Scope};
+use crate::api::northbound::resources::endpoints::{Needed, refuse_if_in_use};
 use crate::api::northbound::{field_error, store_error};
 use crate::restconf::ErrorReply;
 
@@ -79,6 +80,7 @@ impl Resource for TrustBags {
         s.app.store().put_trust_bag(s.tenant(), &bag).await.map_err(store_error)
     }
     async fn delete(&self, s: &Scope<'_>, key: &str) -> Result<(), ErrorReply> {
+        refuse_if_in_use(s.app.store(), s.tenant(), Needed::TrustBag, key).await?;
         s.app.store().delete_trust_bag(s.tenant(), key).await.map_err(store_error)
     }
 }
