@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::agent::{AgentConfig, NonceMode, Outcome, ServerEntry, run_once};
 use crate::error::AgentError;
 use crate::identity::{Identity, read_anchors};
+use crate::session::require_https;
 use crate::state::StateDir;
 
 mod sim_args;
@@ -68,7 +69,7 @@ pub struct RunArgs {
     /// IDevID private key (PKCS#8, PEM or DER).
     #[arg(long)]
     pub idevid_key: PathBuf,
-    /// Bootstrap server (`https://host:port` or a RESTCONF root); repeatable, tried in order.
+    /// Bootstrap server (`https://host:port` or a RESTCONF root; https only); repeatable, tried in order.
     #[arg(long = "bootstrap-url")]
     pub bootstrap_urls: Vec<String>,
     /// Removable-storage directory with conveyed-information.cms (and owner-certificate.cms,
@@ -142,6 +143,9 @@ pub struct RunArgs {
 impl RunArgs {
     /// The agent configuration these flags describe.
     pub fn config(&self, state_dir: PathBuf) -> Result<AgentConfig, AgentError> {
+        for url in &self.bootstrap_urls {
+            require_https(url).map_err(|e| AgentError::Config(format!("--bootstrap-url: {e}")))?;
+        }
         let mut identity = Identity::from_files(&self.serial, &self.idevid_cert, &self.idevid_key)?;
         if let Some(v) = &self.hw_model {
             identity.hw_model = v.clone();
@@ -382,3 +386,6 @@ fn status(dir: &std::path::Path, json: bool) -> ExitCode {
     }
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests;

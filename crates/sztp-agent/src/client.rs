@@ -13,6 +13,7 @@ use sztp_protocol::model::progress::ReportProgressInput;
 use crate::error::AgentError;
 use crate::identity::Identity;
 use crate::platform::{Connection, Transport};
+use crate::session::require_https;
 
 const JSON: &str = "application/yang-data+json";
 const GBD: &str = "operations/ietf-sztp-bootstrap-server:get-bootstrapping-data";
@@ -61,8 +62,10 @@ impl ServerClient {
         anchors: &[Vec<u8>],
         timeout: Duration,
     ) -> Result<Self, AgentError> {
+        require_https(url).map_err(AgentError::Trust)?;
         let mut builder = reqwest::Client::builder()
             .no_proxy()
+            .redirect(no_downgrade())
             .identity(identity.tls_identity()?)
             .timeout(timeout)
             .connect_timeout(timeout);
@@ -104,6 +107,7 @@ impl Connection for ServerClient {
         let endpoints = crate::discovery::resolve_restconf(&self.http, &base)
             .await
             .map_err(|e| AgentError::Unreachable(format!("{base}: host-meta: {}", chain(&e))))?;
+        tracing::debug!(%base, root = %endpoints.root, from = ?endpoints.discovered, "RESTCONF root");
         self.root = format!("{base}{}", endpoints.root);
         Ok(())
     }
@@ -162,6 +166,24 @@ impl Connection for ServerClient {
     }
 }
 
+/// HTTP redirects as reqwest follows them (ten at most), except from https to another scheme:
+/// what a server reached over TLS answers must not come back in cleartext.
+fn no_downgrade() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if downgrades(attempt.url(), attempt.previous()) {
+            let refused = format!("redirect from https to {} refused", attempt.url());
+            attempt.error(refused)
+        } else {
+            reqwest::redirect::Policy::default().redirect(attempt)
+        }
+    })
+}
+
+/// Whether following a redirect to `next` leaves https once a request has used it.
+fn downgrades(next: &reqwest::Url, previous: &[reqwest::Url]) -> bool {
+    next.scheme() != "https" && previous.iter().any(|u| u.scheme() == "https")
+}
+
 /// An error with its causes (reqwest hides the TLS reason in the source chain).
 pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -191,6 +213,38 @@ mod tests {
         assert_eq!(restconf_root("https://sztp.example:8443"), "https://sztp.example:8443/restconf");
         assert_eq!(restconf_root("https://[2001:db8::1]/"), "https://[2001:db8::1]/restconf");
         assert_eq!(restconf_root("https://h/top/restconf"), "https://h/top/restconf");
+    }
+
+    #[test]
+    fn clients_are_for_https_servers_only() {
+        let pki = sztp_testkit::TestPki::generate();
+        let idevid = pki.idevid("SN-1");
+        let identity = Identity {
+            serial: "SN-1".into(),
+            chain: vec![sztp_protocol::x509::Certificate::from_der(&idevid.cert_der).unwrap()],
+            key_pkcs8: idevid.key_pkcs8_der.clone(),
+            hw_model: "test".into(),
+            os_name: "TestOS".into(),
+            os_version: "1".into(),
+        };
+        let anchors = [pki.manufacturer_anchor_der()];
+        let timeout = Duration::from_secs(1);
+        assert!(ServerClient::new(&identity, "https://sztp.example:8443", &anchors, timeout).is_ok());
+        for url in ["http://sztp.example:8443", "ftp://sztp.example", "sztp.example"] {
+            let refused = ServerClient::new(&identity, url, &anchors, timeout).unwrap_err();
+            assert!(matches!(&refused, AgentError::Trust(m) if m.contains("refused")), "{url}: {refused}");
+        }
+    }
+
+    #[test]
+    fn redirects_never_leave_https() {
+        let url = |u: &str| reqwest::Url::parse(u).unwrap();
+        let https = [url("https://sztp.example/restconf/operations/x")];
+        assert!(downgrades(&url("http://sztp.example/restconf/operations/x"), &https));
+        assert!(downgrades(&url("http://elsewhere.example/image"), &[url("http://cdn.example/a"), https[0].clone()]));
+        assert!(!downgrades(&url("https://other.example/restconf"), &https));
+        // Boot images may be fetched over plain HTTP (their hash is what counts).
+        assert!(!downgrades(&url("http://mirror.example/image"), &[url("http://cdn.example/image")]));
     }
 
     #[test]

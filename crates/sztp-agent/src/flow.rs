@@ -18,7 +18,7 @@ use crate::error::AgentError;
 use crate::identity::Identity;
 use crate::onboard::Onboarded;
 use crate::platform::{Connection, Executor, Journal, Transport};
-use crate::session::{NonceMode, Outcome, Reporter, ServerEntry, Session};
+use crate::session::{NonceMode, Outcome, Reporter, ServerEntry, Session, require_https};
 
 /// What one server's answer leads to.
 enum Next {
@@ -70,6 +70,11 @@ impl<T: Transport, X: Executor, J: Journal> Session<'_, T, X, J> {
         if let Some(artifacts) = &server.artifacts {
             return self.stored_artifacts(server, artifacts).await;
         }
+        if let Err(reason) = require_https(&server.url) {
+            let e = AgentError::Trust(reason);
+            self.journal.done("bootstrap-request", "failed", Some(e.to_string()))?;
+            return Err(e);
+        }
         if server.anchors.is_empty() && !self.policy.allow_untrusted {
             let e = AgentError::Trust(format!("no trust anchor for {} and provisional use is off", server.url));
             self.journal.done("bootstrap-request", "failed", Some(e.to_string()))?;
@@ -110,15 +115,8 @@ impl<T: Transport, X: Executor, J: Journal> Session<'_, T, X, J> {
     /// and that is allowed.
     async fn request(&self, server: &ServerEntry) -> Result<Answer<T::Conn>, AgentError> {
         let (identity, policy) = (&self.policy.identity, self.policy);
-        let (os_name, os_version) = self.journal.current_os();
-        let request = |trusted: bool, nonce: &Option<Nonce>| GetBootstrappingDataInput {
-            signed_data_preferred: !trusted,
-            hw_model: Some(identity.hw_model.clone()),
-            os_name: Some(os_name.clone()),
-            os_version: Some(os_version.clone()),
-            nonce: nonce.clone(),
-            ..GetBootstrappingDataInput::default()
-        };
+        let os = self.journal.current_os();
+        let request = |trusted: bool, nonce: &Option<Nonce>| bootstrap_input(trusted, identity, &os, nonce);
         let mut conn = self.transport.connect(identity, &server.url, &server.anchors)?;
         let mut nonce = fresh_nonce(policy.nonce)?;
         let mut output = match conn.discover_root().await {
@@ -238,6 +236,31 @@ impl<T: Transport, X: Executor, J: Journal> Session<'_, T, X, J> {
         self.journal.done("verification", "ok", Some("signed data verified".into()))?;
         let downloads = self.transport.connect(&self.policy.identity, "https://removable-storage.invalid", &[])?;
         self.act(accepted, &downloads, None).await
+    }
+}
+
+/// get-bootstrapping-data's input. A server the device could not authenticate may be anyone,
+/// so it learns only that signed data is wanted, and the nonce (RFC 8572 §9.6); the hardware
+/// model and the OS go to trusted servers only.
+fn bootstrap_input(
+    trusted: bool,
+    identity: &Identity,
+    (os_name, os_version): &(String, String),
+    nonce: &Option<Nonce>,
+) -> GetBootstrappingDataInput {
+    if !trusted {
+        return GetBootstrappingDataInput {
+            signed_data_preferred: true,
+            nonce: nonce.clone(),
+            ..GetBootstrappingDataInput::default()
+        };
+    }
+    GetBootstrappingDataInput {
+        hw_model: Some(identity.hw_model.clone()),
+        os_name: Some(os_name.clone()),
+        os_version: Some(os_version.clone()),
+        nonce: nonce.clone(),
+        ..GetBootstrappingDataInput::default()
     }
 }
 

@@ -32,6 +32,22 @@ impl ServerEntry {
     }
 }
 
+/// Refuses a bootstrap-server URL unless it is `https://` with a host and no user information,
+/// wherever it came from: a bootstrap server is a RESTCONF server (RFC 8572 §4.4), RESTCONF
+/// runs over TLS (RFC 8040 §2.1), and an answer over plain HTTP could come from anyone.
+pub(crate) fn require_https(url: &str) -> Result<(), String> {
+    let refused = |reason: &dyn std::fmt::Display| format!("bootstrap server URL {url:?} refused: {reason}");
+    let parsed = reqwest::Url::parse(url).map_err(|e| refused(&e))?;
+    if parsed.scheme() != "https" {
+        return Err(refused(&"the scheme must be https (bootstrap servers are RESTCONF over TLS)"));
+    }
+    // reqwest would send it as HTTP Basic, a secret even an untrusted server would get (§9.6).
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(refused(&"user information is not allowed"));
+    }
+    Ok(())
+}
+
 /// Nonce use in get-bootstrapping-data (RFC 8572 §7.3; checked in the voucher, RFC 8366).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum NonceMode {
@@ -137,5 +153,25 @@ impl<C: Connection> Reporter<'_, C> {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_bootstrap_server_urls_are_accepted() {
+        for url in ["https://sztp.example:8443", "HTTPS://[2001:db8::1]", "https://10.0.0.1/top/restconf"] {
+            assert_eq!(require_https(url), Ok(()), "{url}");
+        }
+        for url in ["http://sztp.example:8443", "HTTP://sztp.example", "ftp://sztp.example", "sztp.example", ""] {
+            let refused = require_https(url).unwrap_err();
+            assert!(refused.starts_with(&format!("bootstrap server URL {url:?} refused: ")), "{refused}");
+        }
+        let refused = require_https("http://sztp.example").unwrap_err();
+        assert!(refused.ends_with("the scheme must be https (bootstrap servers are RESTCONF over TLS)"), "{refused}");
+        assert!(require_https("https://user:secret@sztp.example").unwrap_err().contains("user information"));
+        assert!(require_https("https://[fe80::1%eth0]:8443").is_err(), "no zone identifiers in URLs");
     }
 }

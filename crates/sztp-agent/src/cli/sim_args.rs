@@ -8,13 +8,13 @@ use clap::Args;
 
 use crate::error::AgentError;
 use crate::identity::read_anchors;
-use crate::session::ServerEntry;
+use crate::session::{ServerEntry, require_https};
 
 /// How to simulate.
 #[derive(Debug, Args)]
 #[command(after_help = SIMULATE_HELP)]
 pub struct SimArgs {
-    /// Bootstrap server URL (`https://host:port`).
+    /// Bootstrap server URL (`https://host:port`; https only).
     #[arg(long)]
     pub server: String,
     /// Virtual devices (with --credentials: at most the number of credential directories).
@@ -100,6 +100,7 @@ impl SimArgs {
     pub(super) fn config(&self) -> Result<(crate::simulate::SimConfig, Option<crate::simulate::MintPlan>), AgentError> {
         use crate::simulate::{MintPlan, SimDevice, mint, register::Registrar};
         let bad = |m: &str| Err(AgentError::Config(m.into()));
+        require_https(&self.server).map_err(|e| AgentError::Config(format!("--server: {e}")))?;
         let minting_flags = [
             ("--register", self.register.is_some()),
             ("--masa-cert", self.masa_cert.is_some()),

@@ -143,8 +143,8 @@ fn jrd_restconf_href(text: &str) -> Result<String, HostMetaError> {
         .ok_or(HostMetaError::NoRestconfLink)
 }
 
-/// Finds the RPC URLs of the server at `base` (`https://host:port`; plain `http` is accepted for
-/// tests and lab setups, the caller decides). A 4xx answer or an unusable document falls back to
+/// Finds the RPC URLs of the server at `base` (`https://host:port`; plain `http` works here, for
+/// tests, but the agent's client refuses it before it gets here). A 4xx answer or an unusable document falls back to
 /// `/restconf`; a 5xx answer or a transport error is an error, so the caller can move on.
 pub async fn resolve_restconf(client: &reqwest::Client, base: &str) -> Result<RestconfEndpoints, HostMetaError> {
     let base = base.trim_end_matches('/');

@@ -268,6 +268,17 @@ mod tests {
         assert_eq!(servers.rejected, 1, "the URL with a RESTCONF path is ignored, as RFC 8572 §8.3 asks");
     }
 
+    /// RFC 8572 §8.3: option 143/136 URIs are https; a plain-HTTP one is counted and dropped.
+    #[test]
+    fn plain_http_uris_in_a_lease_are_refused() {
+        let (v4, v6) = defaults();
+        let text = "lease {\n  option sztp-redirect-urls \"http://plain.example:8080 https://tls.example\";\n}\n";
+        let results = parse_dhclient_leases(text, &v4, &v6);
+        let servers = results[0].as_ref().unwrap();
+        assert_eq!(uris(servers), ["https://tls.example"]);
+        assert_eq!(servers.rejected, 1);
+    }
+
     #[test]
     fn network_manager_dhclient_backend_lease_is_dhclient_text() {
         let (v4, v6) = defaults();

@@ -1,8 +1,9 @@
 //! The flow against a scripted transport: which anchors a redirect passes on to the next server
-//! (RFC 8572 §5.5), for the agent and virtual devices alike.
+//! (RFC 8572 §5.5), what each server is told (§9.6), and which URLs are refused, for the agent
+//! and virtual devices alike.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sztp_protocol::cms::content_type::{ContentType, wrap_unsigned};
@@ -25,12 +26,15 @@ struct Scripted {
     answers: Vec<(&'static str, GetBootstrappingDataOutput)>,
     /// Every connection asked for: URL and number of trust anchors.
     connects: Mutex<Vec<(String, usize)>>,
+    /// Every get-bootstrapping-data input sent, with the URL it went to.
+    inputs: Arc<Mutex<Vec<(String, GetBootstrappingDataInput)>>>,
 }
 
 struct ScriptedConn {
     url: String,
     trusted: bool,
     answer: Option<GetBootstrappingDataOutput>,
+    inputs: Arc<Mutex<Vec<(String, GetBootstrappingDataInput)>>>,
 }
 
 impl Transport for Scripted {
@@ -39,7 +43,8 @@ impl Transport for Scripted {
     fn connect(&self, _identity: &Identity, url: &str, anchors: &[Vec<u8>]) -> Result<ScriptedConn, AgentError> {
         self.connects.lock().unwrap().push((url.to_owned(), anchors.len()));
         let answer = self.answers.iter().find(|(u, _)| *u == url).map(|(_, output)| output.clone());
-        Ok(ScriptedConn { url: url.to_owned(), trusted: !anchors.is_empty(), answer })
+        let inputs = self.inputs.clone();
+        Ok(ScriptedConn { url: url.to_owned(), trusted: !anchors.is_empty(), answer, inputs })
     }
 }
 
@@ -58,8 +63,9 @@ impl Connection for ScriptedConn {
 
     async fn get_bootstrapping_data(
         &self,
-        _input: &GetBootstrappingDataInput,
+        input: &GetBootstrappingDataInput,
     ) -> Result<GetBootstrappingDataOutput, AgentError> {
+        self.inputs.lock().unwrap().push((self.url.clone(), input.clone()));
         self.answer.clone().ok_or_else(|| AgentError::Unreachable(format!("{}: nothing listens", self.url)))
     }
 
@@ -141,7 +147,11 @@ impl Clock for FixedClock {
 fn redirect(anchor: &[u8]) -> Vec<u8> {
     let trust_anchor = build_certs_only::<&[u8], &[u8]>(&[anchor], &[]).unwrap();
     let server = BootstrapServer { address: "b.example".into(), port: Some(8443), trust_anchor: Some(trust_anchor) };
-    ConveyedInformation::Redirect(RedirectInformation { bootstrap_servers: vec![server] }).encode(Encoding::Json)
+    redirect_to(vec![server])
+}
+
+fn redirect_to(bootstrap_servers: Vec<BootstrapServer>) -> Vec<u8> {
+    ConveyedInformation::Redirect(RedirectInformation { bootstrap_servers }).encode(Encoding::Json)
 }
 
 fn unsigned(conveyed_information: &[u8]) -> GetBootstrappingDataOutput {
@@ -183,11 +193,24 @@ struct Run {
     result: Result<Outcome, AgentError>,
     connects: Vec<(String, usize)>,
     stages: Vec<(String, String, String)>,
+    inputs: Vec<(String, GetBootstrappingDataInput)>,
 }
 
 /// Runs SN-1 of `pki` from `https://a.example` (with `anchors`), which gives `answer`, at the
 /// time `clock` says.
 async fn run(pki: &TestPki, anchors: Vec<Vec<u8>>, answer: GetBootstrappingDataOutput, clock: &dyn Clock) -> Run {
+    let servers = vec![ServerEntry::server("https://a.example", anchors, "configured")];
+    run_with(pki, servers, answer, clock, NonceMode::Off).await
+}
+
+/// Runs SN-1 of `pki` over `servers`, with `https://a.example` giving `answer`.
+async fn run_with(
+    pki: &TestPki,
+    servers: Vec<ServerEntry>,
+    answer: GetBootstrappingDataOutput,
+    clock: &dyn Clock,
+    nonce: NonceMode,
+) -> Run {
     let idevid = pki.idevid("SN-1");
     let identity = Identity {
         serial: "SN-1".into(),
@@ -201,16 +224,18 @@ async fn run(pki: &TestPki, anchors: Vec<Vec<u8>>, answer: GetBootstrappingDataO
         identity,
         manufacturer_anchors: vec![Certificate::from_der(&pki.manufacturer_anchor_der()).unwrap()],
         allow_untrusted: true,
-        nonce: NonceMode::Off,
+        nonce,
         max_redirects: 10,
         ssh_dir: None,
     };
-    let transport = Scripted { answers: vec![("https://a.example", answer)], connects: Mutex::new(Vec::new()) };
+    let answers = vec![("https://a.example", answer)];
+    let transport = Scripted { answers, connects: Mutex::new(Vec::new()), inputs: Arc::default() };
     let mut journal = Stages::default();
     let mut session =
         Session { policy: &policy, transport: &transport, executor: &Unreached, clock, journal: &mut journal };
-    let result = session.try_servers(vec![ServerEntry::server("https://a.example", anchors, "configured")]).await;
-    Run { result, connects: transport.connects.into_inner().unwrap(), stages: journal.0 }
+    let result = session.try_servers(servers).await;
+    let inputs = std::mem::take(&mut *transport.inputs.lock().unwrap());
+    Run { result, connects: transport.connects.into_inner().unwrap(), stages: journal.0, inputs }
 }
 
 fn connect(url: &str, anchors: usize) -> (String, usize) {
@@ -259,4 +284,94 @@ async fn signed_redirect_information_is_verified_at_the_devices_time() {
     assert_eq!(expired.connects, [connect("https://a.example", 0)]);
     let last = expired.stages.last().unwrap();
     assert_eq!((last.0.as_str(), last.1.as_str()), ("verification", "failed"), "{:?}", expired.stages);
+}
+
+/// The input a provisional request carries: signed-data-preferred and the nonce, nothing else.
+fn provisional(nonce: Option<Nonce>) -> GetBootstrappingDataInput {
+    GetBootstrappingDataInput { signed_data_preferred: true, nonce, ..GetBootstrappingDataInput::default() }
+}
+
+#[test]
+fn only_trusted_servers_learn_the_hardware_model_and_os() {
+    let pki = TestPki::generate();
+    let idevid = pki.idevid("SN-1");
+    let identity = Identity {
+        serial: "SN-1".into(),
+        chain: vec![Certificate::from_der(&idevid.cert_der).unwrap()],
+        key_pkcs8: idevid.key_pkcs8_der.clone(),
+        hw_model: "test".into(),
+        os_name: "TestOS".into(),
+        os_version: "1".into(),
+    };
+    let os = ("TestOS".to_owned(), "2".to_owned());
+    let nonce = Some(Nonce::new(vec![7; 16]).unwrap());
+    assert_eq!(bootstrap_input(false, &identity, &os, &nonce), provisional(nonce.clone()));
+    assert_eq!(bootstrap_input(false, &identity, &os, &None), provisional(None));
+    let trusted = bootstrap_input(true, &identity, &os, &nonce);
+    assert!(!trusted.signed_data_preferred);
+    assert_eq!(trusted.hw_model.as_deref(), Some("test"));
+    assert_eq!((trusted.os_name.as_deref(), trusted.os_version.as_deref()), (Some("TestOS"), Some("2")));
+    assert_eq!(trusted.nonce, nonce);
+}
+
+/// a.example is trusted and redirects to b.example, which cannot be authenticated: b is asked
+/// provisionally, and gets no hardware model or OS, only what §9.6 allows.
+#[tokio::test]
+async fn a_provisional_request_carries_only_signed_data_preferred_and_the_nonce() {
+    let pki = TestPki::generate();
+    let answer = unsigned(&redirect(&pki.owner_root.issued.cert_der));
+    let servers = vec![ServerEntry::server("https://a.example", vec![pki.manufacturer_anchor_der()], "configured")];
+    let run = run_with(&pki, servers, answer, &SystemClock, NonceMode::Request).await;
+    assert_b_unreachable(&run);
+    let urls: Vec<&str> = run.inputs.iter().map(|(u, _)| u.as_str()).collect();
+    assert_eq!(urls, ["https://a.example", "https://b.example:8443", "https://b.example:8443"]);
+    for (_, trusted) in &run.inputs[..2] {
+        assert_eq!((trusted.hw_model.as_deref(), trusted.os_name.as_deref()), (Some("test"), Some("TestOS")));
+        assert!(!trusted.signed_data_preferred && trusted.nonce.is_some());
+    }
+    let (_, untrusted) = &run.inputs[2];
+    assert!(untrusted.nonce.is_some(), "the nonce goes to a provisional server too");
+    assert_eq!(untrusted, &provisional(untrusted.nonce.clone()));
+}
+
+/// A plain-HTTP server in the list is refused without a connection, and the next one is tried.
+#[tokio::test]
+async fn plain_http_bootstrap_servers_are_refused_and_skipped() {
+    let pki = TestPki::generate();
+    let anchors = vec![pki.manufacturer_anchor_der()];
+    let servers = vec![
+        ServerEntry::server("http://a.example", anchors.clone(), "configured"),
+        ServerEntry::server("https://a.example", anchors, "configured"),
+    ];
+    let answer = unsigned(&redirect(&pki.owner_root.issued.cert_der));
+    let run = run_with(&pki, servers, answer, &SystemClock, NonceMode::Off).await;
+    assert_b_unreachable(&run);
+    assert!(run.connects.iter().all(|(url, _)| url.starts_with("https://")), "{:?}", run.connects);
+    let first = &run.stages[0];
+    assert_eq!((first.0.as_str(), first.1.as_str()), ("bootstrap-request", "failed"));
+    assert!(first.2.contains("\"http://a.example\" refused: the scheme must be https"), "{}", first.2);
+
+    let only_http = vec![ServerEntry::server("http://a.example", Vec::new(), "dhcp")];
+    let run = run_with(&pki, only_http, unsigned(b"{}"), &SystemClock, NonceMode::Off).await;
+    assert!(matches!(&run.result, Err(AgentError::Trust(m)) if m.contains("https")), "{:?}", run.result);
+    assert!(run.connects.is_empty() && run.inputs.is_empty());
+}
+
+/// Redirect information names hosts and ports; the URL made of each is checked like any other,
+/// and one that cannot be used (an IPv6 zone has no place in a URL) is refused and skipped.
+#[tokio::test]
+async fn redirect_addresses_become_urls_that_are_checked_like_any_other() {
+    let pki = TestPki::generate();
+    let to = |address: &str| BootstrapServer { address: address.into(), port: Some(8443), trust_anchor: None };
+    let answer = unsigned(&redirect_to(vec![to("fe80::1%eth0"), to("b.example")]));
+    let run = run(&pki, vec![pki.manufacturer_anchor_der()], answer, &SystemClock).await;
+    assert_b_unreachable(&run);
+    assert_eq!(run.connects, [connect("https://a.example", 1), connect("https://b.example:8443", 0)]);
+    let refused = run.stages.iter().filter(|s| s.0 == "bootstrap-request").nth(1).unwrap();
+    assert_eq!(refused.1, "failed");
+    assert!(
+        refused.2.starts_with("trust: bootstrap server URL \"https://[fe80::1%eth0]:8443\" refused"),
+        "{}",
+        refused.2
+    );
 }
