@@ -229,3 +229,38 @@ async fn connections_beyond_the_cap_wait_for_a_free_slot() {
     assert_eq!(get_text(&http_client(), format!("http://{addr}/hello")).await, "hello from a [test]");
     listeners.shutdown(Duration::from_secs(5)).await;
 }
+
+#[tokio::test]
+async fn one_source_gets_at_most_its_share_of_connections() {
+    let limits = ListenLimits { max_connections_per_source: 2, ..ListenLimits::default() };
+    let listeners = Listeners::with_limits(factory(Default::default()), limits);
+    let addr = apply_ok(&listeners, vec![plain("a", "127.0.0.1:0")]).await[0];
+    let _held = [TcpStream::connect(addr).await.expect("connect"), TcpStream::connect(addr).await.expect("connect")];
+    let mut third = TcpStream::connect(addr).await.expect("the kernel accepts");
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_secs(5), third.read(&mut buf)).await.expect("closed at once");
+    assert!(matches!(read, Ok(0) | Err(_)), "expected the server to close, got {read:?}");
+    let other: std::net::IpAddr = "127.0.0.2".parse().expect("ip");
+    let client = reqwest::Client::builder().no_proxy().local_address(other).build().expect("client");
+    assert_eq!(get_text(&client, format!("http://{addr}/hello")).await, "hello from a [test]");
+    listeners.shutdown(Duration::from_secs(5)).await;
+}
+
+/// HTTP/2 clients answer keep-alive pings, so only the idle timeout frees their slots; when the
+/// endpoint is full, idle connections go after a second and a new client is served.
+#[tokio::test]
+async fn idle_http2_connections_make_way_when_the_endpoint_is_full() {
+    let limits = ListenLimits { max_connections: 8, ..ListenLimits::default() };
+    let listeners = Listeners::with_limits(factory(Default::default()), limits);
+    let addr = apply_ok(&listeners, vec![plain("a", "127.0.0.1:0")]).await[0];
+    let url = format!("http://{addr}/hello");
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        let client = reqwest::Client::builder().no_proxy().http2_prior_knowledge().build().expect("client");
+        assert_eq!(get_text(&client, url.clone()).await, "hello from a [test]");
+        idle.push(client);
+    }
+    let newcomer = tokio::time::timeout(Duration::from_secs(10), get_text(&http_client(), url.clone())).await;
+    assert_eq!(newcomer.expect("served while 8 idle connections filled the endpoint"), "hello from a [test]");
+    listeners.shutdown(Duration::from_secs(5)).await;
+}

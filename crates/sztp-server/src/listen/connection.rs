@@ -13,12 +13,13 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::Watcher;
 use tokio::net::TcpStream;
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 use tracing::debug;
 
+use super::activity::{Activity, SourceSlot, Tracked};
 use super::body::Draining;
 use super::{ListenLimits, PeerInfo};
 
@@ -58,6 +59,8 @@ pub(crate) struct ConnLifecycle {
     pub(crate) kill: CancellationToken,
     /// The connection's slot under the endpoint's connection cap.
     pub(crate) permit: OwnedSemaphorePermit,
+    /// The connection's slot under its source address's cap.
+    pub(crate) source: SourceSlot,
 }
 
 /// Serves one accepted TCP connection to completion; errors are logged, never returned.
@@ -68,13 +71,15 @@ pub(crate) async fn serve_connection(
     svc: Arc<ConnService>,
     life: ConnLifecycle,
 ) {
-    let ConnLifecycle { watcher, draining, kill, permit: _permit } = life;
+    let ConnLifecycle { watcher, draining, kill, permit, source: _source } = life;
+    let endpoint_slots = permit.semaphore().clone();
+    let _permit = permit;
     // Best effort: latency matters more than packet count for small RESTCONF exchanges.
     let _ = tcp.set_nodelay(true);
     let (remote, local) = (canonical(remote), canonical(local));
     let mut peer = PeerInfo { remote, local, endpoint: svc.endpoint.clone(), tls: false, client_chain: None };
     let Some(acceptor) = &svc.tls else {
-        return serve_http(TokioIo::new(tcp), peer, &svc, watcher, &kill).await;
+        return serve_http(TokioIo::new(tcp), peer, &svc, watcher, (&kill, &endpoint_slots)).await;
     };
     let handshake = tokio::time::timeout(svc.limits.tls_handshake_timeout, acceptor.accept(tcp));
     let stream = tokio::select! {
@@ -98,7 +103,7 @@ pub(crate) async fn serve_connection(
         .1
         .peer_certificates()
         .map(|chain| Arc::new(chain.iter().map(|c| c.as_ref().to_vec()).collect()));
-    serve_http(TokioIo::new(stream), peer, &svc, watcher, &kill).await;
+    serve_http(TokioIo::new(stream), peer, &svc, watcher, (&kill, &endpoint_slots)).await;
 }
 
 /// IPv4 clients of a dual-stack `[::]` socket appear as `::ffff:a.b.c.d`; report them as IPv4 so
@@ -107,19 +112,32 @@ fn canonical(addr: SocketAddr) -> SocketAddr {
     SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
-async fn serve_http<I>(io: I, peer: PeerInfo, svc: &ConnService, watcher: Watcher, kill: &CancellationToken)
-where
+async fn serve_http<I>(
+    io: I,
+    peer: PeerInfo,
+    svc: &ConnService,
+    watcher: Watcher,
+    (kill, endpoint_slots): (&CancellationToken, &Semaphore),
+) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let first_request = CancellationToken::new();
+    let activity = Activity::new();
     let service = {
-        let (router, first_request) = (svc.router.clone(), first_request.clone());
+        let (router, first_request, activity) = (svc.router.clone(), first_request.clone(), activity.clone());
         hyper::service::service_fn(move |req: Request<Incoming>| {
             first_request.cancel();
+            let busy = activity.busy();
+            let body_busy = activity.busy();
             let mut req = req.map(|body| axum::body::Body::new(Draining::new(body)));
             req.extensions_mut().insert(ConnectInfo(peer.remote));
             req.extensions_mut().insert(peer.clone());
-            router.clone().oneshot(req)
+            let response = router.clone().oneshot(req);
+            async move {
+                let response = response.await?;
+                drop(busy);
+                Ok::<_, std::convert::Infallible>(response.map(|body| Tracked::body(body, body_busy)))
+            }
         })
     };
     let conn = watcher.watch(svc.http.serve_connection_with_upgrades(io, service).into_owned());
@@ -135,6 +153,21 @@ where
             debug!(error = %e, "connection ended with an error");
         },
         _ = silent => debug!("no request received in time; closing"),
+        () = idle(&activity, svc.limits.idle_timeout, endpoint_slots) => debug!("idle connection closed"),
         _ = kill.cancelled() => debug!("connection closed: drain time is over"),
+    }
+}
+
+/// Resolves once the connection has been idle for `timeout`, or for a second while the
+/// endpoint has no free slot.
+async fn idle(activity: &Activity, timeout: Duration, endpoint_slots: &Semaphore) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        let Some(idle) = activity.idle_for() else { continue };
+        let full = endpoint_slots.available_permits() == 0;
+        if idle >= timeout || (full && idle >= Duration::from_secs(1)) {
+            return;
+        }
     }
 }

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{Instrument, debug, debug_span, info, warn};
 
+use super::activity::PerSource;
 use super::connection::{ConnLifecycle, ConnService, serve_connection};
 use super::{EndpointSpec, ListenError, ListenLimits};
 
@@ -140,6 +141,7 @@ async fn accept_loop(
     sup: Supervision,
 ) {
     let permits = Arc::new(Semaphore::new(sup.limits.max_connections));
+    let per_source = Arc::new(PerSource::default());
     let (drain, closed) = loop {
         tokio::select! {
             biased;
@@ -153,7 +155,13 @@ async fn accept_loop(
             },
             (permit, accepted) = next_connection(&listener, &permits) => match accepted {
                 Ok((tcp, remote)) => {
+                    let ip = remote.ip().to_canonical();
+                    let Some(source) = PerSource::admit(&per_source, ip, sup.limits.max_connections_per_source) else {
+                        debug!(%remote, "connection closed: too many from this address");
+                        continue;
+                    };
                     let life = ConnLifecycle {
+                        source,
                         watcher: current.graceful.watcher(),
                         draining: current.draining.clone(),
                         kill: current.kill.clone(),

@@ -5,6 +5,7 @@
 //! axum router of each endpoint comes from a [`RouterFactory`]. Every request carries a
 //! [`PeerInfo`] in its extensions (and axum's `ConnectInfo<SocketAddr>`).
 
+mod activity;
 mod body;
 mod client_cert;
 mod connection;
@@ -88,6 +89,13 @@ pub struct ListenLimits {
     pub header_read_timeout: Duration,
     /// Most connections open at once per endpoint; further clients wait in the kernel backlog.
     pub max_connections: usize,
+    /// Most connections open at once from one source address per endpoint; more are closed
+    /// at once.
+    pub max_connections_per_source: usize,
+    /// How long a connection may sit with no request or response in progress (HTTP/2 clients
+    /// answer keep-alive pings, so only this closes them); one second while the endpoint is
+    /// full, so idle connections make way for new clients.
+    pub idle_timeout: Duration,
     /// How long connections of a removed or reconfigured endpoint may drain before being closed.
     pub drain_timeout: Duration,
 }
@@ -98,6 +106,8 @@ impl Default for ListenLimits {
             tls_handshake_timeout: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(10),
             max_connections: 4096,
+            max_connections_per_source: 256,
+            idle_timeout: Duration::from_secs(60),
             drain_timeout: Duration::from_secs(30),
         }
     }

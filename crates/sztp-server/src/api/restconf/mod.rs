@@ -127,8 +127,22 @@ impl IntoResponse for ErrorReply {
     }
 }
 
-/// Reads a request body of at most `limit` bytes; a larger body is 413 too-big.
+/// The longest a client may take to send a request body (a slow sender holds a connection and
+/// a buffer); slower is 408.
+const BODY_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads a request body of at most `limit` bytes within [`BODY_TIME`]; a larger body is 413
+/// too-big, a slower one 408.
 pub(crate) async fn read_body(body: Body, limit: usize, encoding: Encoding) -> Result<Bytes, ErrorReply> {
+    read_body_within(body, limit, encoding, BODY_TIME).await
+}
+
+async fn read_body_within(
+    body: Body,
+    limit: usize,
+    encoding: Encoding,
+    time: std::time::Duration,
+) -> Result<Bytes, ErrorReply> {
     let too_big = || {
         let message = format!("request body exceeds {limit} bytes");
         ErrorReply::new(encoding, ErrorType::Transport, ErrorTag::TooBig, message)
@@ -138,7 +152,10 @@ pub(crate) async fn read_body(body: Body, limit: usize, encoding: Encoding) -> R
     if hyper::body::Body::size_hint(&body).lower() > limit as u64 {
         return Err(too_big());
     }
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
+    let Ok(read) = tokio::time::timeout(time, axum::body::to_bytes(body, limit)).await else {
+        return Err(ErrorReply::body_timeout(encoding, time));
+    };
+    read.map_err(|e| {
         let over = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
             || e.to_string().contains("length limit");
         if over {
@@ -162,6 +179,28 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::ACCEPT, HeaderValue::from_str(v).expect("header"));
         h
+    }
+
+    #[tokio::test]
+    async fn a_body_too_slow_is_408_and_one_too_big_is_413() {
+        let err = read_body_within(Body::new(Stalled), 10, Encoding::Json, std::time::Duration::from_millis(50)).await;
+        assert_eq!(err.map_err(|e| e.status.as_u16()), Err(408));
+        let big = read_body(Body::from(vec![0u8; 11]), 10, Encoding::Json).await;
+        assert_eq!(big.map_err(|e| e.status.as_u16()), Err(413));
+    }
+
+    /// A body whose sender never sends.
+    struct Stalled;
+
+    impl hyper::body::Body for Stalled {
+        type Data = Bytes;
+        type Error = std::io::Error;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+            std::task::Poll::Pending
+        }
     }
 
     #[test]

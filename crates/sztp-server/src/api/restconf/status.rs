@@ -233,6 +233,13 @@ impl ErrorReply {
         reply
     }
 
+    /// `408 Request Timeout`: the body did not arrive in `time`.
+    pub(crate) fn body_timeout(encoding: Encoding, time: std::time::Duration) -> Self {
+        let message = format!("the request body did not arrive within {} s", time.as_secs_f32());
+        ErrorReply::new(encoding, ErrorType::Transport, ErrorTag::OperationFailed, message)
+            .with_status(StatusCode::REQUEST_TIMEOUT)
+    }
+
     /// `503 Service Unavailable`: too many password checks at once; retry in a second.
     pub(crate) fn busy(encoding: Encoding) -> Self {
         let message = "the server is checking too many passwords at once; retry shortly";
