@@ -132,3 +132,46 @@ async fn openssl_sees_the_configured_client_ca_names() {
     }
     listeners.shutdown(Duration::from_secs(5)).await;
 }
+
+/// Nothing below TLS 1.2, no weak suites: openssl cannot connect with TLS 1.0/1.1 or with
+/// RC4, 3DES, NULL, export or CBC-SHA1 suites, and the suites it gets are AEAD with forward
+/// secrecy.
+#[tokio::test]
+async fn openssl_finds_no_old_protocol_and_no_weak_suite() {
+    if !tool_available("openssl") {
+        return;
+    }
+    let server = ServerPki::generate(KeyAlg::P256);
+    let (listeners, _gate) = listeners();
+    let addr =
+        apply_ok(&listeners, vec![tls("south", "127.0.0.1:0", server.settings(ClientAuth::None, TlsMin::Tls12))]).await
+            [0];
+    let connect = |extra: &[&str]| {
+        let mut args = vec!["s_client".to_string(), "-connect".to_string(), addr.to_string()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        async move {
+            let out = tokio::task::spawn_blocking(move || {
+                Command::new("openssl").args(&args).stdin(std::process::Stdio::null()).output().expect("openssl")
+            })
+            .await
+            .expect("openssl task");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+    };
+    let handshake = |text: &str| {
+        // "New, TLSv1.2, Cipher is ECDHE-…", or "New, (NONE), Cipher is (NONE)" without one.
+        text.lines().find_map(|l| l.split("Cipher is ").nth(1).map(|c| c.trim().to_owned())).filter(|c| c != "(NONE)")
+    };
+    for old in [["-tls1", "-cipher", "ALL:@SECLEVEL=0"], ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"]] {
+        assert_eq!(handshake(&connect(&old).await), None, "{old:?} was accepted");
+    }
+    for weak in ["RC4", "3DES", "NULL", "EXPORT", "aRSA:kRSA", "AES128-SHA:AES256-SHA", "ECDHE-ECDSA-AES128-SHA"] {
+        let text = connect(&["-tls1_2", "-cipher", &format!("{weak}:@SECLEVEL=0")]).await;
+        assert_eq!(handshake(&text), None, "TLS 1.2 with {weak} was accepted");
+    }
+    let tls12 = handshake(&connect(&["-tls1_2"]).await).expect("TLS 1.2 with default suites");
+    assert!(tls12.starts_with("ECDHE-") && (tls12.contains("GCM") || tls12.contains("CHACHA20")), "{tls12}");
+    let tls13 = handshake(&connect(&["-tls1_3"]).await).expect("TLS 1.3");
+    assert!(tls13.starts_with("TLS_AES_") || tls13.starts_with("TLS_CHACHA20"), "{tls13}");
+    listeners.shutdown(Duration::from_secs(5)).await;
+}
