@@ -66,6 +66,8 @@ impl Quickstart {
 }
 
 /// Starts `sztp-server quickstart` on `demo` (created when absent); returns it once it listens.
+// The child is waited for by `Quickstart`'s drop; a panic here fails the test anyway.
+#[allow(clippy::zombie_processes)]
 fn spawn(demo: &std::path::Path, devices: u32) -> (Child, u16, mpsc::Receiver<String>) {
     let mut child = Command::new(BIN)
         .args(["quickstart", "--dir", demo.to_str().expect("utf-8"), "--devices", &devices.to_string()])
