@@ -33,6 +33,10 @@ pub struct Cli {
     /// the SQLite file).
     #[arg(long, value_name = "FILE", env = "SZTP_KEY_FILE", global = true)]
     pub key_file: Option<PathBuf>,
+    /// Days the bootstrapping log, progress reports, audit log and delivered events are kept;
+    /// older records are pruned in the background (0: keep everything).
+    #[arg(long, value_name = "DAYS", env = "SZTP_LOG_RETENTION_DAYS", default_value_t = 90, global = true)]
+    pub log_retention_days: u32,
     /// More logging; repeat for more (-d: debug, -dd: trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub debug: u8,

@@ -10,6 +10,7 @@ pub mod listen;
 pub(crate) mod password;
 pub mod quickstart;
 pub(crate) mod rejections;
+pub(crate) mod retention;
 pub(crate) use api::restconf;
 pub mod server;
 pub mod state;

@@ -33,6 +33,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         key_file: cli.key_file,
         default_addr: cli.default_addr,
         default_port: cli.default_port,
+        log_retention_days: cli.log_retention_days,
     };
     let mut demo = None;
     if let Some(Command::Quickstart { dir, devices, nbi_port, sbi_port, profile }) = cli.command {

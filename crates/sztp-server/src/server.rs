@@ -33,6 +33,8 @@ pub struct ServerOptions {
     pub default_addr: IpAddr,
     /// Port of that endpoint.
     pub default_port: u16,
+    /// Days log records are kept (0: forever).
+    pub log_retention_days: u32,
 }
 
 /// A started server.
@@ -40,6 +42,7 @@ pub struct Server {
     app: AppState,
     listeners: Listeners,
     tenants: Arc<Mutex<HashMap<String, TenantId>>>,
+    log_retention_days: u32,
 }
 
 /// Why the server could not start.
@@ -108,7 +111,7 @@ impl Server {
         let app = AppState::new(store, kek);
         let tenants = Arc::new(Mutex::new(HashMap::new()));
         let listeners = Listeners::new(router_factory(app.clone(), tenants.clone()));
-        let server = Server { app, listeners, tenants };
+        let server = Server { app, listeners, tenants, log_retention_days: options.log_retention_days };
         for (name, result) in server.reload().await? {
             if let Err(reason) = result {
                 server.listeners.shutdown(Duration::from_secs(1)).await;
@@ -159,6 +162,7 @@ impl Server {
     pub async fn run(self, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
         let mut signals = Signals::new()?;
         let mut changes = self.app.store().endpoint_changes();
+        let pruning = tokio::spawn(crate::retention::run(self.app.store().clone(), self.log_retention_days));
         let mut summary = tokio::time::interval(Duration::from_secs(60));
         summary.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(stop);
@@ -184,6 +188,7 @@ impl Server {
                 () = &mut stop => break,
             }
         }
+        pruning.abort();
         info!("shutting down: draining in-flight requests");
         self.listeners.shutdown(Duration::from_secs(30)).await;
         Ok(())

@@ -28,6 +28,7 @@ impl Fresh {
             key_file: Some(dir.path().join("key")),
             default_addr: IpAddr::V4(Ipv4Addr::LOCALHOST),
             default_port: 0,
+            log_retention_days: 90,
         };
         let server = Server::start(options).await.expect("server starts");
         let nbi = server.bound().first().map(|(_, a)| *a).expect("the default endpoint is bound");

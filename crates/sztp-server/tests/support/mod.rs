@@ -48,6 +48,7 @@ impl Demo {
             key_file: Some(demo.dir.join("key")),
             default_addr: IpAddr::V4(Ipv4Addr::LOCALHOST),
             default_port: 0,
+            log_retention_days: 90,
         };
         let server = Server::start(options).await.expect("server starts");
         let bound = server.bound();

@@ -8,7 +8,10 @@ mod devices;
 mod endpoints;
 mod pki;
 mod responses;
+mod retention;
 mod tenants;
+
+pub use retention::Pruned;
 
 /// Cuts a string to at most `max` characters, for log columns fed by untrusted peers.
 /// The longest free text kept in a log field (a path, a message, an error); longer is clipped,

@@ -184,3 +184,38 @@ pub(crate) async fn concurrent_reports_count_every_attempt(store: &Store) {
     assert_eq!(store.outbox_pending(100).await.unwrap().len(), 40);
     assert_eq!(store.list_device_status(T, 100, 0).await.unwrap().len(), 11);
 }
+
+/// Retention: records before the cutoff go in batches, oldest first; newer ones, device status
+/// and undelivered events stay.
+pub(crate) async fn old_log_records_are_pruned_in_batches(store: &Store) {
+    const PROGRESS: &str = BootstrapEvent::REPORT_PROGRESS;
+    for i in 0..10 {
+        store.record_bootstrap(&event(Some("SN-R"), i, PROGRESS, Some(("informational", Some("m"))))).await.unwrap();
+        store.append_audit(&audit(i, 204)).await.unwrap();
+    }
+    let mut rounds = Vec::new();
+    loop {
+        let pruned = store.prune_logs_before(at(5), 3).await.unwrap();
+        if pruned.total() == 0 {
+            break;
+        }
+        rounds.push(pruned);
+    }
+    let sum = |f: fn(&Pruned) -> u64| rounds.iter().map(f).sum::<u64>();
+    assert_eq!((sum(|p| p.bootstrap_log), sum(|p| p.progress), sum(|p| p.audit)), (5, 5, 5));
+    assert!(rounds.iter().all(|p| p.bootstrap_log <= 3 && p.audit <= 3), "{rounds:?}");
+    let log = store.bootstrap_log(T, &all()).await.unwrap();
+    assert_eq!(log.iter().map(|e| e.time).min(), Some(at(5)));
+    assert_eq!(store.progress_reports(T, "SN-R").await.unwrap().len(), 5);
+    assert_eq!(store.audit_log(T, &LogQuery::default()).await.unwrap().len(), 5);
+    assert_eq!(store.device_status(T, "SN-R").await.unwrap().map(|s| s.attempts), Some(0), "status stays");
+    // Events: only delivered ones are pruned (these were written at `now`, after the cutoff
+    // of the far future used here).
+    let pending = store.outbox_pending(100).await.unwrap();
+    let far = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    let delivered: Vec<i64> = pending.iter().take(2).map(|(id, _, _)| *id).collect();
+    store.outbox_mark_delivered(&delivered).await.unwrap();
+    let pruned = store.prune_logs_before(far, 100).await.unwrap();
+    assert_eq!(pruned.outbox, 2);
+    assert_eq!(store.outbox_pending(100).await.unwrap().len(), pending.len() - 2);
+}

@@ -110,6 +110,7 @@ macro_rules! conformance {
                 logs::record_bootstrap_tracks_a_whole_bootstrap,
                 logs::unidentified_requests_are_logged_without_status,
                 logs::failed_requests_set_last_error,
+                logs::old_log_records_are_pruned_in_batches,
                 logs::log_queries_filter_and_page,
                 logs::audit_records_are_logged_and_queued,
                 logs::outbox_delivers_each_event_once,

@@ -1,0 +1,72 @@
+//! Retention: log records older than a cutoff are deleted in bounded batches (the oldest
+//! first), so pruning never holds the single SQLite writer for long.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use time::OffsetDateTime;
+
+use crate::codec::micros;
+use crate::entity::logs::{audit, bootstrap_log, outbox, progress};
+use crate::error::{Result, db_err};
+use crate::store::Store;
+
+/// Rows deleted by one [`Store::prune_logs_before`] call, per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Bootstrapping-log records.
+    pub bootstrap_log: u64,
+    /// Progress reports.
+    pub progress: u64,
+    /// Audit records.
+    pub audit: u64,
+    /// Delivered outbox events (undelivered ones are kept).
+    pub outbox: u64,
+}
+
+impl Pruned {
+    /// Rows deleted in all.
+    pub fn total(&self) -> u64 {
+        self.bootstrap_log + self.progress + self.audit + self.outbox
+    }
+}
+
+/// Deletes up to `batch` rows of `$entity` whose time is before `$cutoff` (and which match
+/// `$extra`), the oldest ids first; evaluates to the number deleted.
+macro_rules! prune {
+    ($store:expr, $entity:ident, $cutoff:expr, $batch:expr $(, $extra:expr)?) => {{
+        let ids: Vec<i64> = $entity::Entity::find()
+            .select_only()
+            .column($entity::Column::Id)
+            .filter($entity::Column::Time.lt($cutoff))
+            $(.filter($extra))?
+            .order_by_asc($entity::Column::Id)
+            .limit($batch)
+            .into_tuple()
+            .all(&$store.conn())
+            .await
+            .map_err(db_err)?;
+        if ids.is_empty() {
+            0
+        } else {
+            $entity::Entity::delete_many()
+                .filter($entity::Column::Id.is_in(ids))
+                .exec(&$store.conn())
+                .await
+                .map_err(db_err)?
+                .rows_affected
+        }
+    }};
+}
+
+impl Store {
+    /// Deletes at most `batch` rows per log table recorded before `cutoff`: bootstrapping log,
+    /// progress reports, audit log and delivered events. Call again while it deletes anything.
+    pub async fn prune_logs_before(&self, cutoff: OffsetDateTime, batch: u64) -> Result<Pruned> {
+        let cutoff = micros(cutoff);
+        Ok(Pruned {
+            progress: prune!(self, progress, cutoff, batch),
+            bootstrap_log: prune!(self, bootstrap_log, cutoff, batch),
+            audit: prune!(self, audit, cutoff, batch),
+            outbox: prune!(self, outbox, cutoff, batch, outbox::Column::DeliveredAt.is_not_null()),
+        })
+    }
+}
