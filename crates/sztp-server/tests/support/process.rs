@@ -17,6 +17,10 @@ pub struct Quickstart {
     dir: TempDir,
     /// The southbound port.
     pub sbi: u16,
+    /// The northbound (plain HTTP) port.
+    pub nbi: u16,
+    /// What the server wrote before it listened.
+    pub startup: Vec<String>,
     /// The server's stderr, line by line.
     pub lines: mpsc::Receiver<String>,
 }
@@ -24,9 +28,14 @@ pub struct Quickstart {
 impl Quickstart {
     /// Creates and serves a demo with `devices` devices; returns once both endpoints listen.
     pub fn start(devices: u32) -> Quickstart {
+        Quickstart::start_with(devices, &[])
+    }
+
+    /// [`Quickstart::start`] with environment variables (`RUST_LOG`, say).
+    pub fn start_with(devices: u32, envs: &[(&str, &str)]) -> Quickstart {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (child, sbi, lines) = spawn(&dir.path().join("demo"), devices);
-        Quickstart { child, dir, sbi, lines }
+        let (child, (sbi, nbi), lines, startup) = spawn(&dir.path().join("demo"), devices, envs);
+        Quickstart { child, dir, sbi, nbi, startup, lines }
     }
 
     /// Kills the server with SIGKILL (no chance to flush or finish anything) and waits for it.
@@ -38,8 +47,8 @@ impl Quickstart {
     /// Serves the same demo directory again, on fresh ports.
     pub fn restart(&mut self) {
         self.kill9();
-        let (child, sbi, lines) = spawn(&self.path(), 1);
-        (self.child, self.sbi, self.lines) = (child, sbi, lines);
+        let (child, (sbi, nbi), lines, startup) = spawn(&self.path(), 1, &[]);
+        (self.child, self.sbi, self.nbi, self.lines, self.startup) = (child, sbi, nbi, lines, startup);
     }
 
     /// A file of the demo directory.
@@ -68,10 +77,15 @@ impl Quickstart {
 /// Starts `sztp-server quickstart` on `demo` (created when absent); returns it once it listens.
 // The child is waited for by `Quickstart`'s drop; a panic here fails the test anyway.
 #[allow(clippy::zombie_processes)]
-fn spawn(demo: &std::path::Path, devices: u32) -> (Child, u16, mpsc::Receiver<String>) {
+fn spawn(
+    demo: &std::path::Path,
+    devices: u32,
+    envs: &[(&str, &str)],
+) -> (Child, (u16, u16), mpsc::Receiver<String>, Vec<String>) {
     let mut child = Command::new(BIN)
         .args(["quickstart", "--dir", demo.to_str().expect("utf-8"), "--devices", &devices.to_string()])
         .args(["--nbi-port", "0", "--sbi-port", "0"])
+        .envs(envs.iter().copied())
         .stderr(Stdio::piped())
         .spawn()
         .expect("sztp-server starts");
@@ -82,13 +96,19 @@ fn spawn(demo: &std::path::Path, devices: u32) -> (Child, u16, mpsc::Receiver<St
             let _ = tx.send(line);
         }
     });
-    loop {
+    let (mut sbi, mut nbi, mut startup) = (None, None, Vec::new());
+    let port = |addr: &str| addr.rsplit(':').next().and_then(|p| p.trim().parse::<u16>().ok());
+    while sbi.is_none() || nbi.is_none() {
         let line = lines.recv_timeout(Duration::from_secs(60)).expect("server output");
         if let Some(addr) = line.strip_prefix("sztp-server: endpoint sbi listening on ") {
-            let port = addr.rsplit(':').next().and_then(|p| p.trim().parse().ok()).expect("port");
-            return (child, port, lines);
+            sbi = port(addr);
         }
+        if let Some(addr) = line.strip_prefix("sztp-server: endpoint nbi listening on ") {
+            nbi = port(addr);
+        }
+        startup.push(line);
     }
+    (child, (sbi.expect("sbi"), nbi.expect("nbi")), lines, startup)
 }
 
 impl Drop for Quickstart {
