@@ -35,3 +35,49 @@ async fn a_tenants_actions_go_to_its_own_audit_log() {
     assert!(in_default.iter().any(|p| p.ends_with("sztp-server:tenants")), "system-wide actions stay: {in_default:?}");
     demo.stop().await;
 }
+
+/// A device downloads only the artifacts its own responses serve; another device's boot image
+/// is a 404, as if it did not exist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_downloads_only_the_images_of_its_own_responses() {
+    use sztp_store::{Artifact, MatchRule, Response, ResponseSpec, TenantId};
+    let demo = Demo::start(2).await;
+    let store = &demo.store;
+    let t = TenantId::DEFAULT;
+    let content = b"an image only SN-0002 may have".to_vec();
+    let sha256 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &content).as_ref().to_vec();
+    let artifact = Artifact {
+        name: "special.img".into(),
+        media_type: "application/octet-stream".into(),
+        sha256,
+        size: content.len() as u64,
+        content,
+    };
+    store.put_artifact(t, &artifact).await.unwrap();
+    let mut response: Response = store
+        .list_responses(t)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| matches!(r.spec, ResponseSpec::Onboarding(_)))
+        .unwrap();
+    response.name = "special".into();
+    if let ResponseSpec::Onboarding(spec) = &mut response.spec {
+        spec.boot_image.as_mut().unwrap().artifact = Some("special.img".into());
+    }
+    store.put_response(t, &response).await.unwrap();
+    let mut sn2 = store.get_device(t, "SN-0002").await.unwrap().unwrap();
+    sn2.rules = vec![MatchRule { name: None, conditions: Vec::new(), response: "special".into() }];
+    store.put_device(t, &sn2).await.unwrap();
+
+    let get = |serial: &'static str, file: &'static str| {
+        let client = demo.client(Some(serial));
+        let url = demo.url(&format!("/files/{file}"));
+        async move { client.get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get("SN-0002", "special.img").await, 200);
+    assert_eq!(get("SN-0001", "special.img").await, 404, "another device's image");
+    assert_eq!(get("SN-0001", "no-such.img").await, 404);
+    assert_eq!(get("SN-0001", "demo-boot-image.img").await, 200, "its own image");
+    demo.stop().await;
+}

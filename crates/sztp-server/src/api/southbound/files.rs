@@ -1,5 +1,5 @@
-//! `GET /files/{name}`: artifacts (boot images and the like) served to authenticated devices,
-//! with the SHA-256 as a strong ETag.
+//! `GET /files/{name}`: artifacts (boot images and the like) served to authenticated devices
+//! whose responses name them, with the SHA-256 as a strong ETag.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -24,7 +24,15 @@ pub(super) async fn download(
     let outcome = format!("download \"{name}\"");
     let change = StatusChange::default();
     call.log.record(event(state.tenant, Some(&call.device), call.peer.remote, OPERATION, outcome, change));
-    let response = match state.app.store().get_artifact(state.tenant, &name).await {
+    let store = state.app.store();
+    let allowed = crate::domain::select::may_download(store, state.tenant, &call.device, &name).await;
+    let artifact = match allowed {
+        // The same 404 as a missing file: a device learns nothing of others' images.
+        Ok(false) => Ok(None),
+        Ok(true) => store.get_artifact(state.tenant, &name).await,
+        Err(e) => Err(e),
+    };
+    let response = match artifact {
         Err(e) => ErrorReply::internal(Encoding::Json, &e, "internal error").into_response(),
         Ok(None) => ErrorReply::not_found(Encoding::Json, format!("no file named \"{name}\"")).into_response(),
         Ok(Some(artifact)) => {
