@@ -5,12 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
+// Not in `support`: sztpctl's tests share that module and have no server binary.
+#[path = "support/process.rs"]
+mod process;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use support::process::Quickstart;
+use process::Quickstart;
 use support::{JSON, PROGRESS};
 use sztp_store::{OpenOptions, Store, TenantId};
 

@@ -3,6 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
+// Not in `support`: sztpctl's tests share that module and have no server binary.
+#[path = "support/process.rs"]
+mod process;
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -19,7 +22,7 @@ const VALID_WITHIN: Duration = Duration::from_secs(2);
 /// within 2 s while the flood is on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_unauthenticated_basic_requests_is_bounded() {
-    let server = support::process::Quickstart::start(1);
+    let server = process::Quickstart::start(1);
     let client = |source: &str| {
         let source: IpAddr = source.parse().unwrap();
         let anchor = reqwest::Certificate::from_pem(&server.file("trust/server-ca.pem")).unwrap();

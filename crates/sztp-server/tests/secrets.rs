@@ -5,11 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
+// Not in `support`: sztpctl's tests share that module and have no server binary.
+#[path = "support/process.rs"]
+mod process;
 
 use base64::Engine;
+use process::Quickstart;
 use reqwest::Method as M;
 use serde_json::json;
-use support::process::Quickstart;
 use support::{GBD, JSON};
 
 const PASSWORD: &str = "Tr0ub4dor&3-secret-admin-pass";

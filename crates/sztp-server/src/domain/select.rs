@@ -95,6 +95,30 @@ fn holds(c: &Condition, facts: &RequestFacts<'_>) -> bool {
     result != c.negate
 }
 
+/// Whether `device` may download the artifact `name`: only when a response its own or its
+/// type's rules can select serves that artifact as its boot image, so no device reads the
+/// images meant for others.
+pub(crate) async fn may_download(
+    store: &sztp_store::Store,
+    tenant: sztp_store::TenantId,
+    device: &super::identity::AuthenticatedDevice,
+    name: &str,
+) -> Result<bool, sztp_store::StoreError> {
+    let rules = device.device.rules.iter().chain(&device.device_type.rules);
+    let mut responses: Vec<&str> = rules.map(|r| r.response.as_str()).collect();
+    responses.sort_unstable();
+    responses.dedup();
+    for response in responses {
+        let Some(found) = store.get_response(tenant, response).await? else { continue };
+        if let sztp_store::ResponseSpec::Onboarding(spec) = &found.spec
+            && spec.boot_image.as_ref().and_then(|b| b.artifact.as_deref()) == Some(name)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,28 +161,4 @@ mod tests {
                 .is_err()
         );
     }
-}
-
-/// Whether `device` may download the artifact `name`: only when a response its own or its
-/// type's rules can select serves that artifact as its boot image, so no device reads the
-/// images meant for others.
-pub(crate) async fn may_download(
-    store: &sztp_store::Store,
-    tenant: sztp_store::TenantId,
-    device: &super::identity::AuthenticatedDevice,
-    name: &str,
-) -> Result<bool, sztp_store::StoreError> {
-    let rules = device.device.rules.iter().chain(&device.device_type.rules);
-    let mut responses: Vec<&str> = rules.map(|r| r.response.as_str()).collect();
-    responses.sort_unstable();
-    responses.dedup();
-    for response in responses {
-        let Some(found) = store.get_response(tenant, response).await? else { continue };
-        if let sztp_store::ResponseSpec::Onboarding(spec) = &found.spec
-            && spec.boot_image.as_ref().and_then(|b| b.artifact.as_deref()) == Some(name)
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }

@@ -12,8 +12,6 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub mod process;
-
 pub const GBD: &str = "/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data";
 pub const PROGRESS: &str = "/restconf/operations/ietf-sztp-bootstrap-server:report-progress";
 pub const JSON: &str = "application/yang-data+json";

@@ -1,5 +1,6 @@
 //! The `sztp-server` binary as a separate process serving a fresh quickstart demo on port 0,
 //! for tests that measure the process itself (memory) or kill it.
+#![allow(dead_code, unreachable_pub)]
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
