@@ -4,7 +4,7 @@
 use super::YangDocument;
 use super::build;
 use super::csr::{CSR, CsrRequest};
-use crate::codec::tree::{Node, Value};
+use crate::codec::tree::{Multi, Node, Scalar, Value};
 use crate::codec::{Cursor, DecodeError, DecodeErrorKind as K};
 
 const RC: &str = "ietf-restconf";
@@ -177,6 +177,10 @@ impl YangDocument for RestconfErrors {
                         }
                         other => ErrorInfo::Other(other.to_vec()),
                     },
+                    // XML writes anydata without children (JSON `{}`) as `<error-info></error-info>`.
+                    Value::Leaf(Scalar::Text(t)) if info.multi == Multi::Unknown && t.trim().is_empty() => {
+                        ErrorInfo::Other(Vec::new())
+                    }
                     Value::Leaf(_) => {
                         return Err(e.error("error-info", K::Malformed, "error-info must be a container"));
                     }
@@ -228,6 +232,19 @@ mod tests {
         round_trip(include_bytes!("../../../../fuzz/regressions/yang_json/anydata-multiplicity.json"));
         // An empty JSON object in anydata comes back from XML as an empty leaf.
         round_trip(include_bytes!("../../../../fuzz/regressions/yang_json/anydata-empty-container.json"));
+    }
+
+    /// Fuzz regression (fuzz/regressions/yang_json/anydata-empty.json): an empty error-info
+    /// (`{}`) re-encoded as XML was refused as "error-info must be a container".
+    #[test]
+    fn empty_error_info_survives_xml_round_trip() {
+        round_trip(include_bytes!("../../../../fuzz/regressions/yang_json/anydata-empty.json"));
+        let xml = "<errors xmlns=\"urn:ietf:params:xml:ns:yang:ietf-restconf\"><error><error-type>rpc</error-type>\
+                   <error-tag>too-big</error-tag><error-info>\n  </error-info></error></errors>";
+        let errors = RestconfErrors::from_xml(xml.as_bytes()).expect("blank error-info decodes");
+        assert_eq!(errors.errors[0].error_info, Some(ErrorInfo::Other(Vec::new())));
+        let leaf = r#"{"ietf-restconf:errors":{"error":[{"error-type":"rpc","error-tag":"too-big","error-info":""}]}}"#;
+        assert!(RestconfErrors::from_json(leaf.as_bytes()).is_err(), "in JSON, anydata is an object");
     }
 
     fn round_trip(json: &[u8]) {
