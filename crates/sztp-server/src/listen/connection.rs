@@ -37,10 +37,14 @@ pub(crate) struct ConnService {
     pub(crate) limits: ListenLimits,
 }
 
+/// The largest HTTP/1.1 request head (a 64 KiB path fits; 400 KB headers get 431).
+const MAX_HEAD: usize = 128 * 1024;
+
 /// Builds the HTTP connection settings for `limits`.
 pub(crate) fn http_builder(limits: &ListenLimits) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    // The read buffer bounds a request head: hyper's default lets about 400 KiB of headers in.
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).max_buf_size(MAX_HEAD);
     builder
         .http2()
         .timer(TokioTimer::new())
