@@ -96,8 +96,8 @@ fn holds(c: &Condition, facts: &RequestFacts<'_>) -> bool {
 }
 
 /// Whether `device` may download the artifact `name`: only when a response its own or its
-/// type's rules can select serves that artifact as its boot image, so no device reads the
-/// images meant for others.
+/// type's rules can select serves it as its boot image (as the artifact, or by a download URI
+/// ending in `/files/{name}`), so no device reads the images meant for others.
 pub(crate) async fn may_download(
     store: &sztp_store::Store,
     tenant: sztp_store::TenantId,
@@ -110,9 +110,12 @@ pub(crate) async fn may_download(
     responses.dedup();
     for response in responses {
         let Some(found) = store.get_response(tenant, response).await? else { continue };
-        if let sztp_store::ResponseSpec::Onboarding(spec) = &found.spec
-            && spec.boot_image.as_ref().and_then(|b| b.artifact.as_deref()) == Some(name)
-        {
+        let sztp_store::ResponseSpec::Onboarding(spec) = &found.spec else { continue };
+        let Some(image) = &spec.boot_image else { continue };
+        // Named as the image's artifact, or as one of its download URIs on this server.
+        let file = format!("/files/{name}");
+        let by_uri = image.download_uris.iter().any(|u| u.split(['?', '#']).next().is_some_and(|p| p.ends_with(&file)));
+        if image.artifact.as_deref() == Some(name) || by_uri {
             return Ok(true);
         }
     }
