@@ -683,10 +683,9 @@ async fn hostile_northbound_bodies_get_4xx_with_restconf_errors_over_http1_and_h
     demo.stop().await;
 }
 
-/// Duplicate members in a JSON object are refused by the southbound decoder; the northbound
-/// API reads JSON into a map where the last one wins.
+/// Duplicate members in a JSON object are refused by both APIs (400): "the last one wins" would
+/// let two readers of one document disagree.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: the northbound API accepts duplicate JSON members (the last one wins) where the southbound refuses them with 400"]
 async fn duplicate_json_members_are_refused_by_the_northbound_api() {
     let demo = Demo::start(1).await;
     let (http, nbi) = support::nbi_as_root(&demo).await;

@@ -63,7 +63,7 @@ async fn document(body: Body, encoding: Encoding) -> Result<Value, ErrorReply> {
         Encoding::Xml => {
             xml_body::json_from_xml(&bytes).map_err(|e| ErrorReply::bad_request(Encoding::Json, e.tag(), e.to_string()))
         }
-        Encoding::Json => serde_json::from_slice(&bytes)
+        Encoding::Json => super::strict_json::parse(&bytes)
             .map_err(|e| error(ErrorTag::MalformedMessage, format!("the body is not JSON: {e}"))),
     }
 }

@@ -20,6 +20,7 @@ mod resource;
 mod resources;
 mod route;
 mod rules;
+mod strict_json;
 mod tenants;
 mod xml;
 mod yang_patch;
