@@ -99,7 +99,7 @@ impl ErrorReply {
         let status = status::for_tag(&tag);
         ErrorReply {
             status,
-            error: Box::new(RestconfError::new(error_type, tag, message)),
+            error: Box::new(RestconfError::new(error_type, tag, printable(message.into()))),
             encoding,
             headers: HeaderMap::new(),
         }
@@ -125,6 +125,20 @@ impl IntoResponse for ErrorReply {
         response.headers_mut().extend(self.headers);
         response
     }
+}
+
+/// `message` with control characters (which a client may put in a path, and which neither a
+/// YANG string nor XML 1.0 may hold) written as `\u{…}` escapes.
+fn printable(message: String) -> String {
+    if !message.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return message;
+    }
+    message
+        .chars()
+        .map(
+            |c| if c.is_control() && c != '\n' && c != '\t' { format!("\\u{{{:x}}}", c as u32) } else { c.to_string() },
+        )
+        .collect()
 }
 
 /// The longest a client may take to send a request body (a slow sender holds a connection and
@@ -201,6 +215,13 @@ mod tests {
         ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
             std::task::Poll::Pending
         }
+    }
+
+    #[test]
+    fn control_characters_in_messages_are_escaped() {
+        let e =
+            ErrorReply::new(Encoding::Json, ErrorType::Protocol, ErrorTag::InvalidValue, "no \"SN\u{0}\u{1b}[31m\"");
+        assert_eq!(e.error.error_message.as_deref(), Some("no \"SN\\u{0}\\u{1b}[31m\""));
     }
 
     #[test]
