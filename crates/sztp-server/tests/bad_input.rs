@@ -1441,7 +1441,6 @@ async fn slow_half_open_and_garbage_connections_are_closed_in_bounded_time() {
 /// Input the store refuses (a key with control characters, a key too long) is the client's
 /// error: 400 invalid-value, not 409 in-use (which says the data is in use elsewhere).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: StoreError::Invalid maps to 409 in-use, so keys with control characters or over 255 characters get 409 in-use instead of 400 invalid-value (XML bodies get 400: their decoder refuses control characters first)"]
 async fn keys_the_store_refuses_are_400_not_409() {
     let demo = Demo::start(1).await;
     let (http, nbi) = support::nbi_as_root(&demo).await;

@@ -40,6 +40,10 @@ pub enum StoreError {
     /// The input breaks a rule of the data model (empty name, bad address, …).
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// The input is well formed but the change would break a rule about the data as a whole
+    /// (the last unrestricted administrator, a tenant still in use); nothing was written.
+    #[error("{0}")]
+    Refused(String),
     /// The database failed, or returned data this version cannot read.
     #[error("database error: {0}")]
     Database(String),

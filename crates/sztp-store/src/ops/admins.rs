@@ -148,7 +148,7 @@ async fn count_unrestricted_in(txn: &DatabaseTransaction) -> Result<u64> {
 
 async fn refuse(txn: DatabaseTransaction, message: String) -> Result<()> {
     txn.rollback().await.map_err(db_err)?;
-    Err(StoreError::Invalid(message))
+    Err(StoreError::Refused(message))
 }
 
 impl Store {
@@ -159,7 +159,7 @@ impl Store {
         upsert(&self.conn(), a).await
     }
 
-    /// Like [`Store::put_administrator`], but atomically refuses ([`StoreError::Invalid`]) a write
+    /// Like [`Store::put_administrator`], but atomically refuses ([`StoreError::Refused`]) a write
     /// that would leave administrators without an unrestricted system-wide one: creating the first
     /// administrator with less, or demoting (or scoping to tenants) the last unrestricted one.
     pub async fn put_administrator_guarded(&self, a: &Administrator) -> Result<()> {
@@ -206,7 +206,7 @@ impl Store {
     }
 
     /// Deletes the administrator with this login unless it is the last unrestricted system-wide
-    /// administrator ([`StoreError::Invalid`]); the check and the delete are one transaction.
+    /// administrator ([`StoreError::Refused`]); the check and the delete are one transaction.
     pub async fn delete_administrator_guarded(&self, login: &str) -> Result<()> {
         let (txn, before) = lock_unrestricted(self).await?;
         let res =

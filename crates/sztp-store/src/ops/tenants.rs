@@ -49,7 +49,7 @@ async fn scoped_administrators(txn: &DatabaseTransaction, name: &str) -> Result<
 
 async fn refuse(txn: DatabaseTransaction, message: String) -> Result<()> {
     txn.rollback().await.map_err(db_err)?;
-    Err(StoreError::Invalid(message))
+    Err(StoreError::Refused(message))
 }
 
 impl Store {
@@ -58,12 +58,12 @@ impl Store {
     /// certificates, vouchers, keys, artifacts, endpoints, its bootstrapping and audit logs and
     /// its events not yet delivered; then notifies [`Store::endpoint_changes`] if endpoints went.
     ///
-    /// Refused with [`StoreError::Invalid`] for [`TenantId::DEFAULT`] and while an administrator
+    /// Refused with [`StoreError::Refused`] for [`TenantId::DEFAULT`] and while an administrator
     /// lists the tenant in its scope (removing it could leave an empty scope, which means every
     /// tenant); an absent tenant gives [`StoreError::NotFound`].
     pub async fn delete_tenant(&self, id: TenantId) -> Result<()> {
         if id == TenantId::DEFAULT {
-            return Err(StoreError::Invalid(
+            return Err(StoreError::Refused(
                 "tenant 'default' cannot be deleted: the server falls back to it".to_owned(),
             ));
         }

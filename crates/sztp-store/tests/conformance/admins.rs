@@ -61,7 +61,7 @@ pub(crate) async fn unrestricted_administrators_are_counted_and_guarded(store: &
     assert_eq!(store.count_unrestricted_administrators().await.unwrap(), 0);
     // The first administrator must be unrestricted and system-wide.
     let err = store.put_administrator_guarded(&admin("ro", AccessLevel::ReadOnly)).await.unwrap_err();
-    assert!(matches!(&err, StoreError::Invalid(m) if m.contains("unrestricted")), "{err}");
+    assert!(matches!(&err, StoreError::Refused(m) if m.contains("unrestricted")), "{err}");
     assert!(store.list_administrators().await.unwrap().is_empty());
 
     store.put_administrator_guarded(&admin("root", AccessLevel::Unrestricted)).await.unwrap();
@@ -72,11 +72,11 @@ pub(crate) async fn unrestricted_administrators_are_counted_and_guarded(store: &
 
     // The last unrestricted system-wide administrator can be neither demoted nor deleted.
     let demoted = admin("root", AccessLevel::ReadWrite);
-    assert!(matches!(store.put_administrator_guarded(&demoted).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.put_administrator_guarded(&demoted).await, Err(StoreError::Refused(_))));
     let narrowed = Administrator { tenants: vec!["default".into()], ..admin("root", AccessLevel::Unrestricted) };
-    assert!(matches!(store.put_administrator_guarded(&narrowed).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.put_administrator_guarded(&narrowed).await, Err(StoreError::Refused(_))));
     let err = store.delete_administrator_guarded("root").await.unwrap_err();
-    assert!(matches!(&err, StoreError::Invalid(m) if m.contains("'root' is the last")), "{err}");
+    assert!(matches!(&err, StoreError::Refused(m) if m.contains("'root' is the last")), "{err}");
     assert_eq!(store.get_administrator("root").await.unwrap(), Some(admin("root", AccessLevel::Unrestricted)));
     store.delete_administrator_guarded("ro").await.unwrap();
     assert!(matches!(store.delete_administrator_guarded("ro").await, Err(StoreError::NotFound { .. })));

@@ -124,7 +124,7 @@ pub(crate) async fn deleting_a_tenant_removes_everything_it_owns(store: &Store) 
     store.put_administrator(&admin("zed", &["default", "acme"])).await.unwrap();
     store.put_administrator(&admin("amy", &["acme"])).await.unwrap();
     let err = store.delete_tenant(acme.id).await.unwrap_err();
-    let StoreError::Invalid(message) = &err else { panic!("{err}") };
+    let StoreError::Refused(message) = &err else { panic!("{err}") };
     assert!(message.contains("'acme'") && message.contains("'amy', 'zed'"), "{message}");
     assert_eq!(store.get_tenant(acme.id).await.unwrap(), Some(acme.clone()));
     assert_eq!(records(store, acme.id).await, POPULATED);
@@ -132,7 +132,7 @@ pub(crate) async fn deleting_a_tenant_removes_everything_it_owns(store: &Store) 
 
     // The default tenant is never deleted.
     let err = store.delete_tenant(TenantId::DEFAULT).await.unwrap_err();
-    assert!(matches!(&err, StoreError::Invalid(m) if m.contains("'default'")), "{err}");
+    assert!(matches!(&err, StoreError::Refused(m) if m.contains("'default'")), "{err}");
 
     store.delete_administrator("amy").await.unwrap();
     store.put_administrator(&admin("zed", &["default"])).await.unwrap();

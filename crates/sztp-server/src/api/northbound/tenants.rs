@@ -151,7 +151,7 @@ async fn delete(app: &AppState, name: &str) -> Result<Response, ErrorReply> {
         ));
     }
     app.store().delete_tenant(tenant.id).await.map_err(|e| match e {
-        StoreError::Invalid(m) => error(ErrorTag::InUse, m),
+        StoreError::Refused(m) => error(ErrorTag::InUse, m),
         StoreError::NotFound { .. } => missing(),
         other => store_error(other),
     })?;

@@ -78,13 +78,15 @@ impl ErrorReply {
         ErrorReply::new(encoding, ErrorType::Application, ErrorTag::OperationFailed, message)
     }
 
-    /// The error of a store operation: a missing reference is the client's (400), a taken name
-    /// 409 data-exists, a rule of the data model 409 in-use, anything else 500.
+    /// The error of a store operation: a missing reference or input the data model refuses is
+    /// the client's (400 invalid-value), a taken name 409 data-exists, a change the data as a
+    /// whole refuses (the last administrator, a tenant in use) 409 in-use, anything else 500.
     pub(crate) fn from_store(encoding: Encoding, e: StoreError) -> Self {
         match e {
             StoreError::NotFound { .. } => ErrorReply::tagged(encoding, ErrorTag::InvalidValue, e.to_string()),
             StoreError::Conflict { .. } => ErrorReply::tagged(encoding, ErrorTag::DataExists, e.to_string()),
-            StoreError::InUse { .. } | StoreError::Invalid(_) => {
+            StoreError::Invalid(_) => ErrorReply::tagged(encoding, ErrorTag::InvalidValue, e.to_string()),
+            StoreError::InUse { .. } | StoreError::Refused(_) => {
                 ErrorReply::tagged(encoding, ErrorTag::InUse, e.to_string())
             }
             other => ErrorReply::tagged(encoding, ErrorTag::OperationFailed, format!("storage: {other}")),
