@@ -30,8 +30,14 @@ pub(super) async fn serve(
         let message = format!("the northbound API answers in {YANG_JSON} or {YANG_XML}");
         return Err(ErrorReply::not_acceptable(Encoding::Json, message).in_application());
     }
-    if parts.method == Method::GET || parts.method == Method::HEAD {
-        return read(app, caller, parts, raw).await;
+    match parts.method {
+        Method::GET | Method::HEAD => return read(app, caller, parts, raw).await,
+        Method::OPTIONS => return options(raw),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE => {}
+        _ => {
+            let message = format!("the northbound API does not support {}", parts.method);
+            return Err(ErrorReply::method_not_allowed(Encoding::Json, message, ALLOW));
+        }
     }
     // Before anything runs: YANG Patch included.
     if !caller.can_write() {
@@ -54,6 +60,19 @@ pub(super) async fn serve(
         _ => Some(document(body, encoding.unwrap_or(Encoding::Json)).await?),
     };
     write(app, caller, parts, raw, input).await
+}
+
+/// The methods of the data resources (RFC 8040 §4): the module's whole set, since which of
+/// them a resource takes depends on the data (an action, a list, a leaf).
+const ALLOW: &str = "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE";
+/// The patch media types (RFC 8040 §4.6.1, RFC 8072 §2.2).
+const ACCEPT_PATCH: &str =
+    "application/yang-data+json, application/yang-data+xml, application/yang-patch+json, application/yang-patch+xml";
+
+/// OPTIONS (RFC 8040 §4.1): the methods and patch media types, for any well-formed path.
+fn options(raw: &str) -> Result<Response, ErrorReply> {
+    super::path::parse(raw, super::MODULE).map_err(|e| error(ErrorTag::InvalidValue, e))?;
+    Ok(crate::restconf::status::options_reply(ALLOW, ACCEPT_PATCH))
 }
 
 /// A request body as the RFC 7951 JSON value it holds (an XML body as the JSON it stands for).

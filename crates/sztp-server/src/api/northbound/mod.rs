@@ -29,7 +29,7 @@ pub(crate) use resources::artifacts;
 pub(crate) use resources::{devices, trust, vouchers};
 
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::Value;
@@ -53,12 +53,15 @@ pub(crate) fn router(app: AppState) -> Router {
     Router::new().route("/restconf/data/{*path}", any(data)).with_state(app)
 }
 
-async fn data(State(app): State<AppState>, Path(raw): Path<String>, request: Request) -> Response {
+async fn data(State(app): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    // The path as sent: `path::parse` percent-decodes each key once (RFC 8040 §3.5.3); axum's
+    // `Path` would decode it first, so a key holding "%41" or "/" would address another entry.
+    let raw = parts.uri.path().strip_prefix("/restconf/data/").unwrap_or_default();
     let xml = crate::restconf::negotiate(&parts.headers, Encoding::Json) == Some(Encoding::Xml);
     let (principal, response) = match auth::authenticate(&app, &parts).await {
         Ok(caller) => {
-            let result = dispatch::serve(&app, &caller, &parts, &raw, body).await;
+            let result = dispatch::serve(&app, &caller, &parts, raw, body).await;
             (Some(caller.principal()), result.unwrap_or_else(IntoResponse::into_response))
         }
         Err(e) => (None, e.into_response()),

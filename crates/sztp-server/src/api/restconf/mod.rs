@@ -1,8 +1,10 @@
 //! RFC 8040 wire rules shared by every RESTCONF API: media types, content negotiation (406/415),
 //! body limits (413) and `ietf-restconf:errors` replies in the encoding the client speaks.
 
+mod segments;
 pub(crate) mod status;
 
+pub(crate) use segments::Segments;
 pub(crate) use status::{created_or_replaced, document_reply, json_reply, no_content};
 
 use axum::body::{Body, Bytes};
@@ -78,6 +80,13 @@ pub(crate) fn negotiate(headers: &HeaderMap, fallback: Encoding) -> Option<Encod
     }
     candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     candidates.first().map(|c| c.2)
+}
+
+/// The encoding of an error before the encodings are negotiated: the request's, else the
+/// acceptable one, else JSON.
+pub(crate) fn error_encoding(headers: &HeaderMap) -> Encoding {
+    let enc = request_encoding(headers).ok().flatten().or_else(|| negotiate(headers, Encoding::Json));
+    enc.unwrap_or(Encoding::Json)
 }
 
 /// A RESTCONF error reply: status, one error, and the encoding to write it in.

@@ -139,6 +139,12 @@ pub(crate) fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// `200 OK` to OPTIONS (RFC 8040 §4.1): the methods a resource takes and its patch media types.
+pub(crate) fn options_reply(allow: &'static str, accept_patch: &'static str) -> Response {
+    let headers = [(header::ALLOW, allow), (header::HeaderName::from_static("accept-patch"), accept_patch)];
+    (StatusCode::OK, headers).into_response()
+}
+
 /// `201 Created` with the new resource's location below `/restconf/data/`, or `204` when an
 /// existing resource was replaced.
 pub(crate) fn created_or_replaced(created: bool, location: &str) -> Response {

@@ -49,7 +49,7 @@ impl FromRequestParts<Southbound> for DeviceCall {
     type Rejection = ErrorReply;
 
     async fn from_request_parts(parts: &mut Parts, state: &Southbound) -> Result<Self, ErrorReply> {
-        let encoding = super::error_encoding(&parts.headers);
+        let encoding = crate::restconf::error_encoding(&parts.headers);
         device(state, parts, encoding).await
     }
 }

@@ -1,7 +1,7 @@
 //! `GET /files/{name}`: artifacts (boot images and the like) served to authenticated devices
 //! whose responses name them, with the SHA-256 as a strong ETag.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use sztp_protocol::codec::Encoding;
@@ -10,14 +10,14 @@ use sztp_store::StatusChange;
 use super::Southbound;
 use super::auth::DeviceCall;
 use crate::domain::request_log::event;
-use crate::restconf::ErrorReply;
 use crate::restconf::status::{artifact_reply, not_modified};
+use crate::restconf::{ErrorReply, Segments};
 
 const OPERATION: &str = "download";
 
 pub(super) async fn download(
     State(state): State<Southbound>,
-    Path(name): Path<String>,
+    Segments(name): Segments<String>,
     call: DeviceCall,
     headers: HeaderMap,
 ) -> Response {

@@ -15,7 +15,7 @@ mod report_progress;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::routing::{any, get, post};
@@ -23,7 +23,7 @@ use sztp_protocol::codec::Encoding;
 use sztp_store::TenantId;
 
 use crate::domain::Site;
-use crate::restconf::{ErrorReply, negotiate, request_encoding};
+use crate::restconf::{ErrorReply, Segments, error_encoding, negotiate, request_encoding};
 use crate::state::AppState;
 
 /// Largest RPC body accepted (bigger: 413). Progress reports with trust anchors stay far below.
@@ -62,18 +62,18 @@ impl Southbound {
 pub(crate) fn router(state: Southbound, files: bool) -> Router {
     let rpc = |name: &str| format!("/restconf/operations/{MODULE}:{name}");
     let mut router = Router::new()
-        .route("/.well-known/host-meta", get(discovery::host_meta))
-        .route("/.well-known/host-meta.json", get(discovery::host_meta_json))
-        .route("/restconf", get(discovery::root))
-        .route("/restconf/", get(discovery::root))
-        .route("/restconf/yang-library-version", get(discovery::yang_library_version))
-        .route("/restconf/data/ietf-yang-library:yang-library", get(discovery::yang_library))
-        .route("/restconf/operations", get(discovery::operations))
+        .route("/.well-known/host-meta", get(discovery::host_meta).fallback(not_get))
+        .route("/.well-known/host-meta.json", get(discovery::host_meta_json).fallback(not_get))
+        .route("/restconf", get(discovery::root).fallback(not_get))
+        .route("/restconf/", get(discovery::root).fallback(not_get))
+        .route("/restconf/yang-library-version", get(discovery::yang_library_version).fallback(not_get))
+        .route("/restconf/data/ietf-yang-library:yang-library", get(discovery::yang_library).fallback(not_get))
+        .route("/restconf/operations", get(discovery::operations).fallback(not_get))
         .route(&rpc("get-bootstrapping-data"), post(get_bootstrapping_data::handle).fallback(not_post))
         .route(&rpc("report-progress"), post(report_progress::handle).fallback(not_post))
         .route("/restconf/operations/{rpc}", any(no_such_operation));
     if files {
-        router = router.route("/files/{name}", get(files::download));
+        router = router.route("/files/{name}", get(files::download).fallback(not_get));
     }
     router.with_state(state)
 }
@@ -113,15 +113,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Encodings {
     }
 }
 
-/// The encoding of an error before the encodings are negotiated: the request's, else the
-/// acceptable one, else JSON.
-pub(crate) fn error_encoding(headers: &HeaderMap) -> Encoding {
-    let enc = request_encoding(headers).ok().flatten().or_else(|| negotiate(headers, Encoding::Json));
-    enc.unwrap_or(Encoding::Json)
+async fn no_such_operation(Segments(rpc): Segments<String>, headers: HeaderMap) -> ErrorReply {
+    ErrorReply::not_found(error_encoding(&headers), format!("no such operation: {rpc}"))
 }
 
-async fn no_such_operation(Path(rpc): Path<String>, headers: HeaderMap) -> ErrorReply {
-    ErrorReply::not_found(error_encoding(&headers), format!("no such operation: {rpc}"))
+async fn not_get(headers: HeaderMap) -> ErrorReply {
+    ErrorReply::method_not_allowed(error_encoding(&headers), "this resource is read with GET", "GET, HEAD")
 }
 
 async fn not_post(headers: HeaderMap) -> ErrorReply {

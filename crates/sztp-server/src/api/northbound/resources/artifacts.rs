@@ -2,7 +2,7 @@
 //! `PUT|GET|DELETE /artifacts/{tenant}/{name}` on `native` endpoints, raw bytes either way.
 
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -17,7 +17,7 @@ use crate::api::northbound::resource::{Resource, Scope};
 use crate::api::northbound::{error, no_such, path, store_error};
 use crate::audit::Principal;
 use crate::restconf::status::{artifact_reply, not_modified_tagged, stored_tagged};
-use crate::restconf::{ErrorReply, no_content, read_body};
+use crate::restconf::{ErrorReply, Segments, no_content, read_body};
 use crate::state::AppState;
 
 /// The largest artifact accepted by an upload (the content is held in memory and in the database).
@@ -101,7 +101,7 @@ pub(crate) fn router(app: AppState) -> axum::Router {
 
 async fn content(
     State(app): State<AppState>,
-    Path((tenant, name)): Path<(String, String)>,
+    Segments((tenant, name)): Segments<(String, String)>,
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
