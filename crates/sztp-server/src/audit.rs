@@ -72,8 +72,8 @@ async fn record(State(state): State<AuditState>, mut request: Request, next: Nex
         // A 2xx promises the device its records are kept (RFC 8572 §7.3: a report is stored
         // before 204); without the commit, that promise would be false.
         Err(e) if !events.is_empty() && response.status().is_success() => {
-            warn!(error = %e, "could not commit a request's records; answering 500");
-            ErrorReply::not_recorded(Encoding::Json).into_response()
+            warn!(error = %e, "could not commit a request's records; refusing the request");
+            ErrorReply::not_recorded(Encoding::Json, &e).into_response()
         }
         Err(e) => {
             warn!(error = %e, "could not write the audit log");

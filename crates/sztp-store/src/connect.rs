@@ -114,17 +114,26 @@ pub(crate) async fn connect(
             let mut o = ConnectOptions::new(url.as_str());
             o.min_connections(1).max_connections(1).idle_timeout(None).max_lifetime(None);
             o.map_sqlx_sqlite_opts(|o| o.foreign_keys(true).busy_timeout(SQLITE_BUSY_TIMEOUT));
-            count_commits(&mut o, commits);
+            sqlite_pool_hooks(&mut o, commits, false);
             o
         }
         Target::SqliteFile(url) => {
             create_private(url)?;
+            // Opened for writing (not `mode=ro`): SQLite would open a read-only file and fail
+            // at the first write, or say only "unable to open".
+            if url.contains("mode=rwc") && !writable(url) {
+                let path = sqlite_path(url);
+                return Err(StoreError::Unavailable(format!(
+                    "{} or its directory is read-only; the server writes the database, its WAL and its shared memory there",
+                    path.display()
+                )));
+            }
             let mut o = ConnectOptions::new(url.as_str());
             o.min_connections(1).max_connections(SQLITE_FILE_POOL);
             o.map_sqlx_sqlite_opts(|o| {
                 o.foreign_keys(true).busy_timeout(SQLITE_BUSY_TIMEOUT).journal_mode(SqliteJournalMode::Wal)
             });
-            count_commits(&mut o, commits);
+            sqlite_pool_hooks(&mut o, commits, true);
             o
         }
         #[cfg(feature = "postgres")]
@@ -168,6 +177,24 @@ pub(crate) async fn connect(
     Database::connect(opts).await.map_err(|e| StoreError::Database(format!("cannot open the database: {e}")))
 }
 
+/// The file a SQLite URL names.
+fn sqlite_path(url: &str) -> PathBuf {
+    use std::str::FromStr;
+    sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url)
+        .map(|o| o.get_filename().to_path_buf())
+        .unwrap_or_else(|_| PathBuf::from(url))
+}
+
+/// Whether the SQLite file (and so its WAL and shared memory beside it) can be written: a
+/// read-only file or file system makes SQLite's own error a bare "unable to open".
+fn writable(url: &str) -> bool {
+    let path = sqlite_path(url);
+    let file_ok = std::fs::OpenOptions::new().read(true).write(true).open(&path).is_ok();
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let dir_ok = std::fs::metadata(dir).is_ok_and(|m| !m.permissions().readonly());
+    file_ok && dir_ok
+}
+
 /// Creates a missing SQLite database file readable by its owner only (SQLite gives its WAL and
 /// shared-memory files the same mode): it holds activation-code hashes and encrypted keys.
 fn create_private(url: &str) -> Result<()> {
@@ -186,11 +213,12 @@ fn create_private(url: &str) -> Result<()> {
 }
 
 /// Counts every commit on every pooled SQLite connection (SQLite calls the hook for write
-/// transactions only, explicit or one statement's).
-fn count_commits(o: &mut ConnectOptions, commits: Arc<AtomicU64>) {
+/// transactions only, explicit or one statement's); for a file, also closes connections a
+/// failed transaction left unclean ([`released_cleanly`]).
+fn sqlite_pool_hooks(o: &mut ConnectOptions, commits: Arc<AtomicU64>, file: bool) {
     o.map_sqlx_sqlite_pool_opts(move |pool| {
         let commits = commits.clone();
-        pool.after_connect(move |conn, _| {
+        let pool = pool.after_connect(move |conn, _| {
             let commits = commits.clone();
             Box::pin(async move {
                 conn.lock_handle().await?.set_commit_hook(move || {
@@ -199,8 +227,27 @@ fn count_commits(o: &mut ConnectOptions, commits: Arc<AtomicU64>) {
                 });
                 Ok(())
             })
-        })
+        });
+        // Not for ":memory:": its one connection is the database.
+        if file { pool.after_release(|conn, _| Box::pin(released_cleanly(conn))) } else { pool }
     });
+}
+
+/// Whether a SQLite connection goes back to the pool. When the disk fills up (or I/O fails)
+/// SQLite may roll a whole transaction back by itself; sqlx still counts it open, so the
+/// rollback it sends fails and every later transaction on that connection is a savepoint
+/// inside a phantom one, whose failure keeps the write lock and locks the database for good.
+/// Such a connection is closed (closing rolls back whatever is left), never reused.
+async fn released_cleanly(conn: &mut sea_orm::sqlx::SqliteConnection) -> Result<bool, sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::Connection;
+    // The worker runs commands in order: once this answers, a rollback queued by a dropped
+    // transaction has run.
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!("a database connection still counts an open transaction after release; closing it");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 #[cfg(test)]

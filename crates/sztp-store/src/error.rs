@@ -44,6 +44,10 @@ pub enum StoreError {
     /// (the last unrestricted administrator, a tenant still in use); nothing was written.
     #[error("{0}")]
     Refused(String),
+    /// The database cannot take writes now: its disk is full, or it is read-only. Nothing was
+    /// written; the same request may succeed once the operator makes room.
+    #[error("the database cannot take writes (disk full or read-only): {0}")]
+    Unavailable(String),
     /// The database failed, or returned data this version cannot read.
     #[error("database error: {0}")]
     Database(String),
@@ -54,7 +58,30 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Maps a database error without further context.
 pub(crate) fn db_err(e: DbErr) -> StoreError {
-    StoreError::Database(e.to_string())
+    if cannot_write(&e) { StoreError::Unavailable(e.to_string()) } else { StoreError::Database(e.to_string()) }
+}
+
+/// Whether the database refused a write for lack of room or permission: SQLite's FULL (13) and
+/// READONLY (8, with its extended codes), PostgreSQL's `disk_full` and `read_only_sql_transaction`,
+/// MySQL's "table is full", "disk full" and `--read-only` (1114, 1021, 1290).
+fn cannot_write(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    let (DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))
+    | DbErr::Conn(RuntimeErr::SqlxError(e))) = e
+    else {
+        return false;
+    };
+    let Some(db) = e.as_database_error() else { return false };
+    #[cfg(feature = "mysql")]
+    if let Some(my) = db.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>() {
+        return matches!(my.number(), 1021 | 1114 | 1290);
+    }
+    if db.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>().is_some() {
+        let code = db.code().and_then(|c| c.parse::<u32>().ok()).unwrap_or_default();
+        return matches!(code & 0xff, 8 | 13);
+    }
+    matches!(db.code().as_deref(), Some("53100" | "25006"))
 }
 
 /// Maps a write error: unique violations become [`StoreError::Conflict`] on `kind`/`name`.

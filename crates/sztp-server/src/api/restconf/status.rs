@@ -86,6 +86,10 @@ impl ErrorReply {
             StoreError::NotFound { .. } => ErrorReply::tagged(encoding, ErrorTag::InvalidValue, e.to_string()),
             StoreError::Conflict { .. } => ErrorReply::tagged(encoding, ErrorTag::DataExists, e.to_string()),
             StoreError::Invalid(_) => ErrorReply::tagged(encoding, ErrorTag::InvalidValue, e.to_string()),
+            StoreError::Unavailable(_) => {
+                warn!(error = %e, "refusing a write");
+                ErrorReply::storage_unavailable(encoding)
+            }
             StoreError::InUse { .. } | StoreError::Refused(_) => {
                 ErrorReply::tagged(encoding, ErrorTag::InUse, e.to_string())
             }
@@ -104,11 +108,27 @@ impl ErrorReply {
         }
     }
 
-    /// 500 for a request whose records could not be committed (nothing it did is kept).
-    pub(crate) fn not_recorded(encoding: Encoding) -> Self {
-        ErrorReply::tagged(encoding, ErrorTag::OperationFailed, "the request could not be recorded; retry")
+    /// A request whose records could not be committed (nothing it did is kept): 503 with
+    /// `Retry-After` while the database cannot take writes, else 500.
+    pub(crate) fn not_recorded(encoding: Encoding, e: &StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => ErrorReply::storage_unavailable(encoding),
+            _ => ErrorReply::tagged(encoding, ErrorTag::OperationFailed, "the request could not be recorded; retry"),
+        }
+    }
+
+    /// `503 Service Unavailable`: the database cannot take writes now (disk full, read-only);
+    /// the cause is in the server's log, never in the reply.
+    pub(crate) fn storage_unavailable(encoding: Encoding) -> Self {
+        let message = "the server cannot store anything now; retry later";
+        ErrorReply::new(encoding, ErrorType::Application, ErrorTag::ResourceDenied, message)
+            .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            .with_header(header::RETRY_AFTER, STORAGE_RETRY_AFTER)
     }
 }
+
+/// Seconds a client is asked to wait while the database cannot take writes.
+const STORAGE_RETRY_AFTER: &str = "60";
 
 /// The RFC 8040 §7 status of an error-tag.
 pub(crate) fn for_tag(tag: &ErrorTag) -> StatusCode {
