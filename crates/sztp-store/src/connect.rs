@@ -240,8 +240,11 @@ fn sqlite_pool_hooks(o: &mut ConnectOptions, commits: Arc<AtomicU64>, file: bool
 /// Such a connection is closed (closing rolls back whatever is left), never reused.
 async fn released_cleanly(conn: &mut sea_orm::sqlx::SqliteConnection) -> Result<bool, sea_orm::sqlx::Error> {
     use sea_orm::sqlx::Connection;
-    // The worker runs commands in order: once this answers, a rollback queued by a dropped
-    // transaction has run.
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // A dropped transaction queued its rollback. The worker runs commands in order: once this
+    // answers, that rollback has run (or failed).
     conn.ping().await?;
     if conn.is_in_transaction() {
         tracing::warn!("a database connection still counts an open transaction after release; closing it");
