@@ -2,12 +2,13 @@
 //! from the keystore), client-certificate policy and the CA names hinted to clients.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use sztp_protocol::x509::load_certificates;
 use sztp_store::{ClientAuth as StoredClientAuth, Endpoint, TlsVersion};
 
 use crate::domain::keys;
-use crate::listen::{ClientAuth, EndpointSpec, TlsMin, TlsSettings};
+use crate::listen::{ClientAuth, EndpointSpec, LimitOverrides, TlsMin, TlsSettings};
 use crate::state::AppState;
 
 /// Builds the listener spec of an endpoint; the error is a one-line reason.
@@ -69,5 +70,18 @@ pub(crate) async fn to_spec(app: &AppState, endpoint: &Endpoint) -> Result<Endpo
         tls,
         apis: endpoint.apis.clone(),
         behind_tls_terminator: endpoint.behind_tls_terminator,
+        limits: overrides(&endpoint.limits),
     })
+}
+
+/// An endpoint's stored limits as overrides of the listeners' defaults.
+fn overrides(limits: &sztp_store::EndpointLimits) -> LimitOverrides {
+    let secs = |s: Option<u32>| s.map(|s| Duration::from_secs(u64::from(s)));
+    let count = |n: Option<u32>| n.map(|n| n as usize);
+    LimitOverrides {
+        max_connections: count(limits.max_connections),
+        max_connections_per_source: count(limits.max_connections_per_source),
+        idle_timeout: secs(limits.idle_timeout_secs),
+        header_timeout: secs(limits.header_timeout_secs),
+    }
 }

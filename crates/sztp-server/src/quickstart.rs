@@ -312,6 +312,7 @@ impl Quickstart {
             external_address: None,
             enabled: true,
             behind_tls_terminator: false,
+            limits: Default::default(),
         }
     }
 

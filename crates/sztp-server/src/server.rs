@@ -104,6 +104,7 @@ impl Server {
                 external_address: None,
                 enabled: true,
                 behind_tls_terminator: false,
+                limits: Default::default(),
             };
             store.put_endpoint(&endpoint).await?;
             info!(addr = %SocketAddr::new(options.default_addr, options.default_port), "fresh database: created the first endpoint");

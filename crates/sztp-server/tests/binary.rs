@@ -184,6 +184,7 @@ fn a_204_survives_kill_9_and_sighup_brings_up_a_new_endpoint() {
         external_address: None,
         enabled: true,
         behind_tls_terminator: false,
+        limits: Default::default(),
     };
     rt.block_on(store.put_endpoint(&extra)).unwrap();
     signal(&child.0, "HUP");

@@ -5,7 +5,7 @@ mod listen_support;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use sztp_server::listen::{ListenError, ListenLimits, Listeners};
+use sztp_server::listen::{EndpointSpec, LimitOverrides, ListenError, ListenLimits, Listeners};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
@@ -243,6 +243,26 @@ async fn one_source_gets_at_most_its_share_of_connections() {
     let other: std::net::IpAddr = "127.0.0.2".parse().expect("ip");
     let client = reqwest::Client::builder().no_proxy().local_address(other).build().expect("client");
     assert_eq!(get_text(&client, format!("http://{addr}/hello")).await, "hello from a [test]");
+    listeners.shutdown(Duration::from_secs(5)).await;
+}
+
+/// An endpoint's own limits override the listeners' defaults, and a reconfiguration changes
+/// them for the connections that follow.
+#[tokio::test]
+async fn an_endpoints_own_limits_override_the_defaults() {
+    let listeners = Listeners::new(factory(Default::default()));
+    let own = LimitOverrides { max_connections_per_source: Some(1), ..LimitOverrides::default() };
+    let addr = apply_ok(&listeners, vec![EndpointSpec { limits: own, ..plain("a", "127.0.0.1:0") }]).await[0];
+    let _held = TcpStream::connect(addr).await.expect("connect");
+    let mut second = TcpStream::connect(addr).await.expect("the kernel accepts");
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_secs(5), second.read(&mut buf)).await.expect("closed at once");
+    assert!(matches!(read, Ok(0) | Err(_)), "expected the server to close, got {read:?}");
+    // Raised to 3: the next connection from the same address is served.
+    let raised = LimitOverrides { max_connections_per_source: Some(3), ..LimitOverrides::default() };
+    let again = apply_ok(&listeners, vec![EndpointSpec { limits: raised, ..plain("a", "127.0.0.1:0") }]).await[0];
+    assert_eq!(again, addr, "reconfigured in place");
+    assert_eq!(get_text(&http_client(), format!("http://{addr}/hello")).await, "hello from a [test]");
     listeners.shutdown(Duration::from_secs(5)).await;
 }
 

@@ -79,3 +79,35 @@ async fn endpoint_changes_through_the_api_rebind_live() {
     assert_eq!(nbi_call(&http, reqwest::Method::DELETE, url, None).await.0, 204);
     demo.stop().await;
 }
+
+/// An endpoint's `limits` are stored, read back (only the leaves set), refused out of range,
+/// and applied by its listener: with one connection per source, a second one is closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoints_limits_are_configured_through_the_api_and_enforced() {
+    use tokio::io::AsyncReadExt;
+    let demo = Demo::start(1).await;
+    let (http, nbi) = support::nbi_as_root(&demo).await;
+    let entry = |limits: Value| {
+        json!({"sztp-server:endpoint": [{"name": "tight", "address": "127.0.0.1", "port": 0,
+            "apis": ["rfc8572"], "limits": limits}]})
+    };
+    for bad in [json!({"max-connections": 0}), json!({"idle-timeout": 86_401}), json!({"header-timeout": "10"})] {
+        let (status, body) =
+            nbi_call(&http, reqwest::Method::POST, format!("{nbi}{ENDPOINTS}"), Some(entry(bad.clone()))).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let limits = json!({"max-connections-per-source": 1, "header-timeout": 5});
+    let created =
+        nbi_call(&http, reqwest::Method::POST, format!("{nbi}{ENDPOINTS}"), Some(entry(limits.clone()))).await;
+    assert_eq!(created.0, 201, "{}", created.1);
+    let url = format!("{nbi}{ENDPOINTS}/endpoint=tight");
+    let read = wait_for(&http, &url, |e| e["listening"].is_string()).await;
+    assert_eq!(read["limits"], limits);
+    let addr = read["listening"].as_str().unwrap().to_owned();
+    let _held = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut second = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut buf = [0u8; 16];
+    let closed = tokio::time::timeout(Duration::from_secs(5), second.read(&mut buf)).await.expect("closed at once");
+    assert!(matches!(closed, Ok(0) | Err(_)), "a second connection from one source: {closed:?}");
+    demo.stop().await;
+}

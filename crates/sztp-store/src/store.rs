@@ -65,7 +65,7 @@ impl Store {
         let pending = Migrator::get_pending_migrations(&db).await.map_err(migrate)?;
         let pending: Vec<String> = pending.iter().map(|m| m.name().to_owned()).collect();
         // Journal tables exist, and are about to go: undo what a crash left in them first.
-        let journals = pending.len() == 1 && pending[0] == RETIRE_CHANGE_JOURNALS;
+        let journals = pending.first().is_some_and(|m| m == RETIRE_CHANGE_JOURNALS);
         let (endpoint_version, _) = watch::channel(0);
         let kind = target.kind();
         let inner =

@@ -133,6 +133,18 @@ impl Generation {
     }
 }
 
+/// Grows or shrinks the connection cap from `old` to `new`; returns the cap now in force. A
+/// shrink takes back free permits only: connections open beyond `new` keep theirs, and the
+/// difference is taken at the next reconfiguration.
+fn resize(permits: &Semaphore, old: usize, new: usize) -> usize {
+    if new > old {
+        permits.add_permits(new - old);
+        new
+    } else {
+        old - permits.forget_permits(old - new)
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
     local: SocketAddr,
@@ -140,13 +152,16 @@ async fn accept_loop(
     mut control: mpsc::UnboundedReceiver<Control>,
     sup: Supervision,
 ) {
-    let permits = Arc::new(Semaphore::new(sup.limits.max_connections));
+    // This endpoint's caps (a reconfiguration may change them).
+    let mut cap = current.service.limits.max_connections;
+    let permits = Arc::new(Semaphore::new(cap));
     let per_source = Arc::new(PerSource::default());
     let (drain, closed) = loop {
         tokio::select! {
             biased;
             msg = control.recv() => match msg {
                 Some(Control::Swap { service, done }) => {
+                    cap = resize(&permits, cap, service.limits.max_connections);
                     std::mem::replace(&mut current, Generation::new(service, &sup)).retire(&sup, sup.limits.drain_timeout);
                     let _ = done.send(());
                 }
@@ -156,7 +171,7 @@ async fn accept_loop(
             (permit, accepted) = next_connection(&listener, &permits) => match accepted {
                 Ok((tcp, remote)) => {
                     let ip = remote.ip().to_canonical();
-                    let Some(source) = PerSource::admit(&per_source, ip, sup.limits.max_connections_per_source) else {
+                    let Some(source) = PerSource::admit(&per_source, ip, current.service.limits.max_connections_per_source) else {
                         debug!(%remote, "connection closed: too many from this address");
                         continue;
                     };

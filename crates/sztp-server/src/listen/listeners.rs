@@ -159,13 +159,14 @@ impl Listeners {
     }
 
     fn service(&self, spec: &EndpointSpec) -> Result<Arc<ConnService>, ListenError> {
+        let limits = self.limits.with(&spec.limits);
         let tls = spec.tls.as_ref().map(tls::server_config).transpose()?.map(TlsAcceptor::from);
         Ok(Arc::new(ConnService {
             endpoint: spec.name.as_str().into(),
             router: (self.factory)(spec),
             tls,
-            http: http_builder(&self.limits),
-            limits: self.limits,
+            http: http_builder(&limits),
+            limits,
         }))
     }
 

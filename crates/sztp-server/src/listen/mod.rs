@@ -37,6 +37,21 @@ pub struct EndpointSpec {
     pub apis: Vec<String>,
     /// Plain HTTP behind a TLS terminator (interpreted by the [`RouterFactory`]).
     pub behind_tls_terminator: bool,
+    /// This endpoint's own limits, over the listeners' [`ListenLimits`].
+    pub limits: LimitOverrides,
+}
+
+/// Per-endpoint overrides of [`ListenLimits`]; `None` keeps the listeners' value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LimitOverrides {
+    /// [`ListenLimits::max_connections`].
+    pub max_connections: Option<usize>,
+    /// [`ListenLimits::max_connections_per_source`].
+    pub max_connections_per_source: Option<usize>,
+    /// [`ListenLimits::idle_timeout`].
+    pub idle_timeout: Option<Duration>,
+    /// Both [`ListenLimits::tls_handshake_timeout`] and [`ListenLimits::header_read_timeout`].
+    pub header_timeout: Option<Duration>,
 }
 
 /// What the accept loop knows about a request's connection; inserted into every request's
@@ -98,6 +113,20 @@ pub struct ListenLimits {
     pub idle_timeout: Duration,
     /// How long connections of a removed or reconfigured endpoint may drain before being closed.
     pub drain_timeout: Duration,
+}
+
+impl ListenLimits {
+    /// These limits with an endpoint's overrides.
+    pub fn with(self, o: &LimitOverrides) -> ListenLimits {
+        ListenLimits {
+            tls_handshake_timeout: o.header_timeout.unwrap_or(self.tls_handshake_timeout),
+            header_read_timeout: o.header_timeout.unwrap_or(self.header_read_timeout),
+            max_connections: o.max_connections.unwrap_or(self.max_connections),
+            max_connections_per_source: o.max_connections_per_source.unwrap_or(self.max_connections_per_source),
+            idle_timeout: o.idle_timeout.unwrap_or(self.idle_timeout),
+            drain_timeout: self.drain_timeout,
+        }
+    }
 }
 
 impl Default for ListenLimits {

@@ -111,6 +111,7 @@ pub fn plain(name: &str, addr: &str) -> EndpointSpec {
         tls: None,
         apis: vec!["test".into()],
         behind_tls_terminator: false,
+        limits: Default::default(),
     }
 }
 

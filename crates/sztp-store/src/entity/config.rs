@@ -38,6 +38,7 @@ pub(crate) mod endpoint {
         pub enabled: bool,
         pub updated_at: i64,
         pub behind_tls_terminator: bool,
+        pub limits: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(TlsTerminator),
             Box::new(ChangeJournals),
             Box::new(RetireChangeJournals),
+            Box::new(EndpointLimits),
         ]
     }
 }
@@ -54,6 +55,7 @@ struct TlsTerminator;
 enum Endpoints {
     Table,
     BehindTlsTerminator,
+    Limits,
 }
 
 impl MigrationName for TlsTerminator {
@@ -213,4 +215,25 @@ async fn create_table(m: &SchemaManager<'_>, mut t: TableCreateStatement) -> Res
         t.engine("InnoDB").character_set("utf8mb4").collate("utf8mb4_bin");
     }
     m.create_table(t).await
+}
+
+/// Migration 6: an endpoint's connection limits (JSON; absent means the defaults).
+struct EndpointLimits;
+
+impl MigrationName for EndpointLimits {
+    fn name(&self) -> &str {
+        "m0006_endpoint_limits"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for EndpointLimits {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let column = ColumnDef::new(Endpoints::Limits).text().null().to_owned();
+        m.alter_table(Table::alter().table(Endpoints::Table).add_column(column).to_owned()).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
 }

@@ -32,6 +32,33 @@ pub struct Endpoint {
     /// from any address (only for endpoints without `tls`).
     #[serde(default)]
     pub behind_tls_terminator: bool,
+    /// What clients may hold on it; absent values take the server's defaults.
+    #[serde(default)]
+    pub limits: EndpointLimits,
+}
+
+/// Connection limits of one endpoint; `None` takes the server's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointLimits {
+    /// Most connections open at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<u32>,
+    /// Most connections open at once from one source address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections_per_source: Option<u32>,
+    /// Seconds a connection may carry no request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_secs: Option<u32>,
+    /// Seconds for the TLS handshake and for a request head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_timeout_secs: Option<u32>,
+}
+
+impl EndpointLimits {
+    /// Whether every limit takes its default.
+    pub fn is_default(&self) -> bool {
+        *self == EndpointLimits::default()
+    }
 }
 
 /// TLS settings of an endpoint.

@@ -36,6 +36,17 @@ fn validate(ep: &Endpoint) -> Result<()> {
             return Err(StoreError::Invalid(format!("endpoint '{}': the TLS certificate chain is empty", ep.name)));
         }
     }
+    let l = &ep.limits;
+    for (what, value, max) in [
+        ("max-connections", l.max_connections, 65_536),
+        ("max-connections-per-source", l.max_connections_per_source, 65_536),
+        ("idle-timeout", l.idle_timeout_secs, 86_400),
+        ("header-timeout", l.header_timeout_secs, 600),
+    ] {
+        if value.is_some_and(|v| v == 0 || v > max) {
+            return Err(StoreError::Invalid(format!("endpoint '{}': {what} must be 1 to {max}", ep.name)));
+        }
+    }
     if let Some(api) = ep.apis.iter().find(|a| a.is_empty() || a.len() > 64) {
         return Err(StoreError::Invalid(format!(
             "endpoint '{}': API name '{}' is not valid",
@@ -57,6 +68,7 @@ fn from_row(row: endpoint::Model) -> Result<Endpoint> {
         external_address: row.external_address,
         enabled: row.enabled,
         behind_tls_terminator: row.behind_tls_terminator,
+        limits: row.limits.as_deref().map(|l| from_json(l, "endpoint limits")).transpose()?.unwrap_or_default(),
     })
 }
 
@@ -74,6 +86,7 @@ impl Store {
             external_address: Set(ep.external_address.clone()),
             enabled: Set(ep.enabled),
             behind_tls_terminator: Set(ep.behind_tls_terminator),
+            limits: Set((!ep.limits.is_default()).then(|| to_json(&ep.limits, "endpoint limits")).transpose()?),
             updated_at: Set(micros(now())),
             ..Default::default()
         };
@@ -87,6 +100,7 @@ impl Store {
                 Column::ExternalAddress,
                 Column::Enabled,
                 Column::BehindTlsTerminator,
+                Column::Limits,
                 Column::UpdatedAt,
             ])
             .to_owned();

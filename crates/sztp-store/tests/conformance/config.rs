@@ -40,6 +40,7 @@ fn endpoint(name: &str, port: u16) -> Endpoint {
         external_address: Some("bootstrap.example".to_owned()),
         enabled: true,
         behind_tls_terminator: false,
+        limits: Default::default(),
     }
 }
 
@@ -51,11 +52,14 @@ pub(crate) async fn endpoints_round_trip_and_notify_changes(store: &Store) {
     assert!(changes.has_changed().unwrap());
     assert_eq!(store.get_endpoint("south").await.unwrap(), Some(south.clone()));
 
+    let limits =
+        EndpointLimits { max_connections_per_source: Some(8), idle_timeout_secs: Some(5), ..Default::default() };
     let plain = Endpoint {
         tls: None,
         address: "127.0.0.1".into(),
         apis: vec!["native".into()],
         behind_tls_terminator: true,
+        limits,
         ..endpoint("north", 8080)
     };
     store.put_endpoint(&plain).await.unwrap();
@@ -65,6 +69,13 @@ pub(crate) async fn endpoints_round_trip_and_notify_changes(store: &Store) {
 
     let bad = Endpoint { address: "localhost".into(), ..endpoint("bad", 1) };
     assert!(matches!(store.put_endpoint(&bad).await, Err(StoreError::Invalid(_))));
+    for limits in [
+        EndpointLimits { max_connections: Some(0), ..Default::default() },
+        EndpointLimits { header_timeout_secs: Some(601), ..Default::default() },
+    ] {
+        let unbounded = Endpoint { limits, ..endpoint("bad", 1) };
+        assert!(matches!(store.put_endpoint(&unbounded).await, Err(StoreError::Invalid(_))), "{limits:?}");
+    }
     let terminated_tls = Endpoint { behind_tls_terminator: true, ..endpoint("bad", 1) };
     assert!(
         matches!(store.put_endpoint(&terminated_tls).await, Err(StoreError::Invalid(_))),

@@ -76,6 +76,7 @@ async fn a_database_at_schema_1_is_migrated_to_the_latest_schema_on_open() {
         "DROP TABLE administrators",
         "DROP TABLE preferences",
         "ALTER TABLE endpoints DROP COLUMN behind_tls_terminator",
+        "ALTER TABLE endpoints DROP COLUMN limits",
         "DELETE FROM seaql_migrations WHERE version <> 'm0001_initial_schema'",
     ] {
         raw.execute_unprepared(sql).await.unwrap();
@@ -83,7 +84,7 @@ async fn a_database_at_schema_1_is_migrated_to_the_latest_schema_on_open() {
     raw.close().await.unwrap();
 
     let again = Store::open(&url, &OpenOptions::default()).await.unwrap();
-    assert_eq!(again.schema_version().await.unwrap(), 5);
+    assert_eq!(again.schema_version().await.unwrap(), 6);
     assert_eq!(again.get_device_type(TenantId::DEFAULT, "switch").await.unwrap(), Some(device_type("switch")));
     assert_eq!(again.get_preferences().await.unwrap(), Preferences::default());
     assert!(again.list_administrators().await.unwrap().is_empty());

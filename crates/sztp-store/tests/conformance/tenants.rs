@@ -74,6 +74,7 @@ async fn populate(store: &Store, t: TenantId, endpoint: &str) {
         external_address: None,
         enabled: true,
         behind_tls_terminator: false,
+        limits: Default::default(),
     };
     store.put_endpoint(&ep).await.unwrap();
     let mut seen = event(Some("SN-1"), 0, BootstrapEvent::GET_BOOTSTRAPPING_DATA, None);

@@ -47,6 +47,7 @@ pub(crate) async fn endpoint_watchers_hear_of_committed_changes_only(store: &Sto
         apis: vec!["native".into()],
         external_address: None,
         behind_tls_terminator: false,
+        limits: Default::default(),
         enabled: true,
     };
     let uow = store.begin().await.unwrap();

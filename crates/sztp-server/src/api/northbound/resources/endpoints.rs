@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde_json::{Map, Value, json};
 use sztp_protocol::x509::load_certificates;
-use sztp_store::{ClientAuth, Endpoint, EndpointTls, TenantId, TlsVersion};
+use sztp_store::{ClientAuth, Endpoint, EndpointLimits, EndpointTls, TenantId, TlsVersion};
 
 use crate::api::northbound::auth::Caller;
 use crate::api::northbound::json::{FieldError, Fields, b64};
@@ -46,6 +46,9 @@ pub(crate) fn to_json(e: &Endpoint, status: Option<Result<SocketAddr, String>>) 
     o.insert("enabled".into(), json!(e.enabled));
     if e.behind_tls_terminator {
         o.insert("behind-tls-terminator".into(), json!(true));
+    }
+    if !e.limits.is_default() {
+        o.insert("limits".into(), limits_to_json(&e.limits));
     }
     match status {
         Some(Ok(addr)) => {
@@ -103,10 +106,57 @@ pub(crate) fn from_json(v: &Value, tenant: TenantId) -> Result<Endpoint, FieldEr
     if behind_tls_terminator && https {
         return Err(FieldError::invalid("behind-tls-terminator", "only an http endpoint sits behind a TLS terminator"));
     }
+    let limits = f.object("limits")?.map(limits_from_json).transpose()?.unwrap_or_default();
     f.ignore("listening");
     f.ignore("error");
     f.finish()?;
-    Ok(Endpoint { name, tenant_id: tenant, address, port, tls, apis, external_address, enabled, behind_tls_terminator })
+    Ok(Endpoint {
+        name,
+        tenant_id: tenant,
+        address,
+        port,
+        tls,
+        apis,
+        external_address,
+        enabled,
+        behind_tls_terminator,
+        limits,
+    })
+}
+
+/// The `limits` container: only the leaves set (the others take their YANG defaults).
+fn limits_to_json(l: &EndpointLimits) -> Value {
+    let mut o = Map::new();
+    for (name, value) in [
+        ("max-connections", l.max_connections),
+        ("max-connections-per-source", l.max_connections_per_source),
+        ("idle-timeout", l.idle_timeout_secs),
+        ("header-timeout", l.header_timeout_secs),
+    ] {
+        if let Some(v) = value {
+            o.insert(name.into(), json!(v));
+        }
+    }
+    Value::Object(o)
+}
+
+fn limits_from_json(v: &Value) -> Result<EndpointLimits, FieldError> {
+    let mut f = Fields::new(v, "limits")?;
+    let mut leaf = |name: &'static str, max: u64| match f.value(name) {
+        None => Ok(None),
+        Some(n) => match n.as_u64().filter(|n| (1..=max).contains(n)) {
+            Some(n) => Ok(u32::try_from(n).ok()),
+            None => Err(FieldError::invalid(name, format!("must be an integer from 1 to {max}"))),
+        },
+    };
+    let limits = EndpointLimits {
+        max_connections: leaf("max-connections", 65_536)?,
+        max_connections_per_source: leaf("max-connections-per-source", 65_536)?,
+        idle_timeout_secs: leaf("idle-timeout", 86_400)?,
+        header_timeout_secs: leaf("header-timeout", 600)?,
+    };
+    f.finish()?;
+    Ok(limits)
 }
 
 fn tls_from_json(v: &Value) -> Result<EndpointTls, FieldError> {
