@@ -13,25 +13,14 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use process::Quickstart;
+use process::{Quickstart, integrity_check};
 use support::{JSON, PROGRESS};
-use sztp_store::{OpenOptions, Store, TenantId};
 
 /// Devices reporting at once.
 const REPORTERS: usize = 8;
 
 fn loops() -> u32 {
     std::env::var("SZTP_CRASH_LOOPS").ok().and_then(|n| n.parse().ok()).unwrap_or(5)
-}
-
-/// A device client (the IDevID of SN-0001) for the server's current port.
-fn device(server: &Quickstart) -> reqwest::Client {
-    let anchor = reqwest::Certificate::from_pem(&server.file("trust/server-ca.pem")).unwrap();
-    let mut pem = server.file("devices/SN-0001/idevid.pem");
-    pem.extend(server.file("devices/SN-0001/idevid.key"));
-    let identity = reqwest::Identity::from_pem(&pem).unwrap();
-    let builder = reqwest::Client::builder().no_proxy().tls_certs_only([anchor]).identity(identity);
-    builder.timeout(Duration::from_secs(10)).build().unwrap()
 }
 
 /// Reports until the server goes away; returns the messages it acknowledged with 204.
@@ -49,21 +38,9 @@ async fn report(client: reqwest::Client, url: String, prefix: String, acked: Arc
     }
 }
 
-/// Every stored `informational` message of SN-0001, read with the store itself.
+/// Every stored message of SN-0001, read with the store itself (read-only, after a kill).
 async fn stored(server: &Quickstart) -> BTreeSet<String> {
-    let url = format!("sqlite://{}?mode=ro", server.path().join("sztp.db").display());
-    let store = Store::open(&url, &OpenOptions::default()).await.expect("the database opens after a kill");
-    let reports = store.progress_reports(TenantId::DEFAULT, "SN-0001").await.unwrap();
-    store.close().await.unwrap();
-    reports.into_iter().filter_map(|(_, r)| r.message).collect()
-}
-
-fn integrity_check(server: &Quickstart) -> String {
-    let script =
-        "import sqlite3, sys\nprint(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])";
-    let db = server.path().join("sztp.db");
-    let out = std::process::Command::new("python3").arg("-c").arg(script).arg(db).output().expect("python3");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    process::stored_messages(&format!("sqlite://{}?mode=ro", server.path().join("sztp.db").display())).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,7 +50,7 @@ async fn reports_answered_204_survive_kill_9() {
     let mut total = 0;
     for round in 0..loops() {
         let acked = Arc::new(Mutex::new(Vec::new()));
-        let client = device(&server);
+        let client = server.device(Duration::from_secs(10));
         let url = server.url(PROGRESS);
         let mut reporters = tokio::task::JoinSet::new();
         for r in 0..REPORTERS {
@@ -90,10 +67,10 @@ async fn reports_answered_204_survive_kill_9() {
         let kept = stored(&server).await;
         let lost: Vec<&String> = acked.iter().filter(|m| !kept.contains(*m)).collect();
         assert!(lost.is_empty(), "round {round}: {} acknowledged reports lost, e.g. {:?}", lost.len(), lost.first());
-        assert_eq!(integrity_check(&server), "ok", "round {round}");
+        assert_eq!(integrity_check(&server.path().join("sztp.db")), "ok", "round {round}");
         total += acked.len();
         server.restart();
-        let health = device(&server).get(server.url("/health")).send().await.unwrap();
+        let health = server.device(Duration::from_secs(10)).get(server.url("/health")).send().await.unwrap();
         assert_eq!(health.status().as_u16(), 200, "round {round}: serves after the restart");
     }
     eprintln!("{} kills survived; {total} acknowledged reports all kept", loops());

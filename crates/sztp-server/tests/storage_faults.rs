@@ -14,17 +14,6 @@ use std::time::Duration;
 
 use process::{Quickstart, SmallDisk};
 use support::{GBD, JSON, PROGRESS};
-use sztp_store::{OpenOptions, Store, TenantId};
-
-/// A device client (the IDevID of SN-0001) for the server's current port.
-fn device(server: &Quickstart) -> reqwest::Client {
-    let anchor = reqwest::Certificate::from_pem(&server.file("trust/server-ca.pem")).unwrap();
-    let mut pem = server.file("devices/SN-0001/idevid.pem");
-    pem.extend(server.file("devices/SN-0001/idevid.key"));
-    let identity = reqwest::Identity::from_pem(&pem).unwrap();
-    let builder = reqwest::Client::builder().no_proxy().tls_certs_only([anchor]).identity(identity);
-    builder.timeout(Duration::from_secs(30)).build().unwrap()
-}
 
 /// One progress report; its status.
 async fn report(client: &reqwest::Client, server: &Quickstart, message: &str) -> u16 {
@@ -47,23 +36,15 @@ fn copy_out(server: &Quickstart) -> tempfile::TempDir {
     copy
 }
 
-/// Every stored `informational` message of SN-0001, read with the store itself.
+/// Every stored message of SN-0001, read with the store itself.
 async fn stored(server: &Quickstart) -> BTreeSet<String> {
     let copy = copy_out(server);
-    let url = format!("sqlite://{}", copy.path().join("sztp.db").display());
-    let store = Store::open(&url, &OpenOptions::default()).await.expect("the database opens");
-    let reports = store.progress_reports(TenantId::DEFAULT, "SN-0001").await.unwrap();
-    store.close().await.unwrap();
-    reports.into_iter().filter_map(|(_, r)| r.message).collect()
+    process::stored_messages(&format!("sqlite://{}", copy.path().join("sztp.db").display())).await
 }
 
 fn integrity_check(server: &Quickstart) -> String {
     let copy = copy_out(server);
-    let script =
-        "import sqlite3, sys\nprint(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])";
-    let db = copy.path().join("sztp.db");
-    let out = std::process::Command::new("python3").arg("-c").arg(script).arg(db).output().expect("python3");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    process::integrity_check(&copy.path().join("sztp.db"))
 }
 
 /// A small disk, or `None` (after saying so) where this process may not mount one; CI runs as
@@ -86,7 +67,7 @@ fn log(server: &Quickstart) -> Vec<String> {
 async fn a_full_disk_refuses_writes_loses_nothing_and_the_server_recovers_when_space_returns() {
     let Some(disk) = small_disk("8m") else { return };
     let mut server = Quickstart::start_on(&disk, 1);
-    let client = device(&server);
+    let client = server.device(Duration::from_secs(30));
     let mut acked = Vec::new();
     // Under the store's 2,048-character clip, so stored messages compare equal.
     let padding = "x".repeat(1500);
@@ -138,7 +119,7 @@ async fn a_full_disk_refuses_writes_loses_nothing_and_the_server_recovers_when_s
     } else {
         disk.free();
     }
-    let client = device(&server);
+    let client = server.device(Duration::from_secs(30));
     assert_eq!(report(&client, &server, "after-restart").await, 204);
     assert_eq!(integrity_check(&server), "ok");
     let kept = stored(&server).await;
@@ -150,7 +131,7 @@ async fn a_full_disk_refuses_writes_loses_nothing_and_the_server_recovers_when_s
 async fn a_read_only_database_is_refused_at_start_with_a_clear_message() {
     let Some(disk) = small_disk("16m") else { return };
     let mut server = Quickstart::start_on(&disk, 1);
-    assert_eq!(report(&device(&server), &server, "before").await, 204);
+    assert_eq!(report(&server.device(Duration::from_secs(30)), &server, "before").await, 204);
     server.kill9();
     disk.read_only(true);
     let output = server.try_restart().expect_err("a server on a read-only database");
@@ -158,7 +139,7 @@ async fn a_read_only_database_is_refused_at_start_with_a_clear_message() {
     assert!(refusal.contains("sztp.db"), "the message names the file: {refusal}");
     disk.read_only(false);
     server.restart();
-    assert_eq!(report(&device(&server), &server, "after").await, 204);
+    assert_eq!(report(&server.device(Duration::from_secs(30)), &server, "after").await, 204);
     assert_eq!(integrity_check(&server), "ok");
     let kept = stored(&server).await;
     assert!(kept.contains("before") && kept.contains("after"));

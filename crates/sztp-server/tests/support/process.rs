@@ -97,6 +97,16 @@ impl Quickstart {
         format!("https://127.0.0.1:{}{path}", self.sbi)
     }
 
+    /// A client holding SN-0001's IDevID, trusting the demo's server CA, with `timeout`.
+    pub fn device(&self, timeout: Duration) -> reqwest::Client {
+        let anchor = reqwest::Certificate::from_pem(&self.file("trust/server-ca.pem")).expect("server CA");
+        let mut pem = self.file("devices/SN-0001/idevid.pem");
+        pem.extend(self.file("devices/SN-0001/idevid.key"));
+        let identity = reqwest::Identity::from_pem(&pem).expect("IDevID");
+        let builder = reqwest::Client::builder().no_proxy().tls_certs_only([anchor]).identity(identity);
+        builder.timeout(timeout).build().expect("client")
+    }
+
     /// The process's peak resident set size (VmHWM), in KiB.
     pub fn peak_rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
@@ -156,6 +166,24 @@ fn try_spawn(
         startup.push(line);
     }
     Ok((child, (sbi.expect("sbi"), nbi.expect("nbi")), lines, startup))
+}
+
+/// SQLite's `PRAGMA integrity_check` on `db`, by Python's sqlite3 (not our code): `ok` or what
+/// it found.
+pub fn integrity_check(db: &std::path::Path) -> String {
+    let script =
+        "import sqlite3, sys\nprint(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])";
+    let out = Command::new("python3").arg("-c").arg(script).arg(db).output().expect("python3");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Every stored progress message of SN-0001 in the database at `url`, read with the store itself.
+pub async fn stored_messages(url: &str) -> std::collections::BTreeSet<String> {
+    use sztp_store::{OpenOptions, Store, TenantId};
+    let store = Store::open(url, &OpenOptions::default()).await.expect("the database opens");
+    let reports = store.progress_reports(TenantId::DEFAULT, "SN-0001").await.expect("progress reports");
+    store.close().await.expect("close");
+    reports.into_iter().filter_map(|(_, r)| r.message).collect()
 }
 
 impl Drop for Quickstart {
