@@ -37,6 +37,10 @@ pub struct Cli {
     /// older records are pruned in the background (0: keep everything).
     #[arg(long, value_name = "DAYS", env = "SZTP_LOG_RETENTION_DAYS", default_value_t = 90, global = true)]
     pub log_retention_days: u32,
+    /// Most rows kept in each of the bootstrapping log, progress reports, audit log and delivered
+    /// events; beyond it the oldest are pruned in the background (0: no budget).
+    #[arg(long, value_name = "ROWS", env = "SZTP_LOG_MAX_ROWS", default_value_t = crate::retention::DEFAULT_MAX_ROWS, global = true)]
+    pub log_max_rows: u64,
     /// More logging; repeat for more (-d: debug, -dd: trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub debug: u8,

@@ -83,5 +83,6 @@ fn overrides(limits: &sztp_store::EndpointLimits) -> LimitOverrides {
         max_connections_per_source: count(limits.max_connections_per_source),
         idle_timeout: secs(limits.idle_timeout_secs),
         header_timeout: secs(limits.header_timeout_secs),
+        max_downloads: count(limits.max_downloads),
     }
 }

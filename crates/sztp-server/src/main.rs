@@ -34,6 +34,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         default_addr: cli.default_addr,
         default_port: cli.default_port,
         log_retention_days: cli.log_retention_days,
+        log_max_rows: cli.log_max_rows,
     };
     let mut demo = None;
     if let Some(Command::Quickstart { dir, devices, nbi_port, sbi_port, profile }) = cli.command {

@@ -35,6 +35,8 @@ pub struct ServerOptions {
     pub default_port: u16,
     /// Days log records are kept (0: forever).
     pub log_retention_days: u32,
+    /// Most rows kept per log table (0: no budget).
+    pub log_max_rows: u64,
 }
 
 /// A started server.
@@ -42,7 +44,7 @@ pub struct Server {
     app: AppState,
     listeners: Listeners,
     tenants: Arc<Mutex<HashMap<String, TenantId>>>,
-    log_retention_days: u32,
+    retention: crate::retention::Retention,
 }
 
 /// Why the server could not start.
@@ -112,7 +114,12 @@ impl Server {
         let app = AppState::new(store, kek);
         let tenants = Arc::new(Mutex::new(HashMap::new()));
         let listeners = Listeners::new(router_factory(app.clone(), tenants.clone()));
-        let server = Server { app, listeners, tenants, log_retention_days: options.log_retention_days };
+        let server = Server {
+            app,
+            listeners,
+            tenants,
+            retention: crate::retention::Retention { days: options.log_retention_days, max_rows: options.log_max_rows },
+        };
         for (name, result) in server.reload().await? {
             if let Err(reason) = result {
                 server.listeners.shutdown(Duration::from_secs(1)).await;
@@ -163,7 +170,7 @@ impl Server {
     pub async fn run(self, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
         let mut signals = Signals::new()?;
         let mut changes = self.app.store().endpoint_changes();
-        let pruning = tokio::spawn(crate::retention::run(self.app.store().clone(), self.log_retention_days));
+        let pruning = tokio::spawn(crate::retention::run(self.app.store().clone(), self.retention));
         let mut summary = tokio::time::interval(Duration::from_secs(60));
         summary.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(stop);
@@ -217,7 +224,10 @@ fn router_factory(app: AppState, tenants: Arc<Mutex<HashMap<String, TenantId>>>)
             router = router.merge(northbound);
         }
         if has("rfc8572") {
-            let state = Southbound { app: app.clone(), tenant, endpoint: endpoint.clone(), files: has("files") };
+            let max_downloads = spec.limits.max_downloads.unwrap_or(crate::api::artifact_body::DEFAULT_MAX_DOWNLOADS);
+            let downloads = crate::api::artifact_body::Downloads::new(max_downloads);
+            let state =
+                Southbound { app: app.clone(), tenant, endpoint: endpoint.clone(), files: has("files"), downloads };
             router = router.merge(southbound::router(state, has("files")));
         }
         // The fallback goes in before the audit layer so unknown paths are audited too.

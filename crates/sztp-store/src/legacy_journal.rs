@@ -175,7 +175,7 @@ mod tests {
         assert_eq!(store.recovered_patches(), 1);
         assert_eq!(store.get_device(t, "SN-1").await.unwrap(), Some(device("SN-1", true)), "put back");
         assert_eq!(store.get_device(t, "SN-2").await.unwrap(), None, "created by the patch: removed");
-        assert_eq!(store.schema_version().await.unwrap(), 6);
+        assert_eq!(store.schema_version().await.unwrap(), 7);
         store.close().await.unwrap();
         let again = Store::open(&url, &Default::default()).await.unwrap();
         assert_eq!(again.recovered_patches(), 0, "never again");

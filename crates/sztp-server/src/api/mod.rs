@@ -2,6 +2,7 @@
 //! northbound operator API. Handlers extract, call the domain or the store, and reply; status
 //! codes are picked in `restconf::status` only.
 
+pub(crate) mod artifact_body;
 pub(crate) mod northbound;
 pub(crate) mod restconf;
 pub(crate) mod southbound;

@@ -52,6 +52,8 @@ pub struct LimitOverrides {
     pub idle_timeout: Option<Duration>,
     /// Both [`ListenLimits::tls_handshake_timeout`] and [`ListenLimits::header_read_timeout`].
     pub header_timeout: Option<Duration>,
+    /// Artifact downloads sent at once (applied by the routers, not by the listener).
+    pub max_downloads: Option<usize>,
 }
 
 /// What the accept loop knows about a request's connection; inserted into every request's

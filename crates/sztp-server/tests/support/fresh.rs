@@ -29,6 +29,7 @@ impl Fresh {
             default_addr: IpAddr::V4(Ipv4Addr::LOCALHOST),
             default_port: 0,
             log_retention_days: 90,
+            log_max_rows: 0,
         };
         let server = Server::start(options).await.expect("server starts");
         let nbi = server.bound().first().map(|(_, a)| *a).expect("the default endpoint is bound");

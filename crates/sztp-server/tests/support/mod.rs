@@ -47,6 +47,7 @@ impl Demo {
             default_addr: IpAddr::V4(Ipv4Addr::LOCALHOST),
             default_port: 0,
             log_retention_days: 90,
+            log_max_rows: 0,
         };
         let server = Server::start(options).await.expect("server starts");
         let bound = server.bound();

@@ -1,4 +1,5 @@
-//! Entities of the key and certificate tables: keystore, trust bags, owner certificates, vouchers, artifacts.
+//! Entities of the key and certificate tables: keystore, trust bags, owner certificates, vouchers, artifacts and
+//! their content in chunks.
 
 /// Table `keystore`.
 pub(crate) mod key {
@@ -123,8 +124,49 @@ pub(crate) mod artifact {
         pub media_type: String,
         pub sha256: Vec<u8>,
         pub size: i64,
-        pub content: Vec<u8>,
+        /// The content's blob; none when the artifact is empty.
+        pub blob_id: Option<i64>,
         pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Table `artifact_blobs`: one artifact's content, whole or being uploaded. A blob no artifact
+/// names is garbage once its `updated_at` is old enough.
+pub(crate) mod artifact_blob {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "artifact_blobs")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub size: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Table `artifact_chunks`: a blob's bytes, in order of `seq`.
+pub(crate) mod artifact_chunk {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "artifact_chunks")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub blob_id: i64,
+        pub seq: i32,
+        pub data: Vec<u8>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

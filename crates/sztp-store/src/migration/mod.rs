@@ -2,6 +2,7 @@
 //! Never edit a released migration; add a new one. The schema version is the number applied.
 
 mod admins;
+mod artifact_chunks;
 mod initial_config;
 mod initial_logs;
 mod journal;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(ChangeJournals),
             Box::new(RetireChangeJournals),
             Box::new(EndpointLimits),
+            Box::new(ArtifactChunks),
         ]
     }
 }
@@ -231,6 +233,26 @@ impl MigrationTrait for EndpointLimits {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let column = ColumnDef::new(Endpoints::Limits).text().null().to_owned();
         m.alter_table(Table::alter().table(Endpoints::Table).add_column(column).to_owned()).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+/// Migration 7: artifact content in chunked blobs instead of the `artifacts` row.
+struct ArtifactChunks;
+
+impl MigrationName for ArtifactChunks {
+    fn name(&self) -> &str {
+        "m0007_artifact_chunks"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ArtifactChunks {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        artifact_chunks::up(m).await
     }
 
     fn use_transaction(&self) -> Option<bool> {

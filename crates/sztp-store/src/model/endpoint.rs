@@ -37,7 +37,7 @@ pub struct Endpoint {
     pub limits: EndpointLimits,
 }
 
-/// Connection limits of one endpoint; `None` takes the server's default.
+/// Connection and download limits of one endpoint; `None` takes the server's default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointLimits {
     /// Most connections open at once.
@@ -52,6 +52,9 @@ pub struct EndpointLimits {
     /// Seconds for the TLS handshake and for a request head.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_timeout_secs: Option<u32>,
+    /// Artifact downloads sent at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_downloads: Option<u32>,
 }
 
 impl EndpointLimits {

@@ -1,6 +1,7 @@
 //! `Store` methods, one module per area; all writes that belong together share one transaction.
 
 mod admins;
+mod artifacts;
 mod audit;
 mod bootstrap;
 mod device_types;
@@ -11,6 +12,7 @@ mod responses;
 mod retention;
 mod tenants;
 
+pub use artifacts::{ARTIFACT_CHUNK, ArtifactReader, ArtifactUpload};
 pub use retention::Pruned;
 
 /// Cuts a string to at most `max` characters, for log columns fed by untrusted peers.

@@ -1,5 +1,5 @@
-//! Retention: log records older than a cutoff are deleted in bounded batches (the oldest
-//! first), so pruning never holds the single SQLite writer for long.
+//! Retention: log records older than a cutoff, or beyond a table's row budget, are deleted in
+//! bounded batches (the oldest first), so pruning never holds the single SQLite writer for long.
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use time::OffsetDateTime;
@@ -57,7 +57,60 @@ macro_rules! prune {
     }};
 }
 
+/// Deletes up to `batch` rows of `$entity` older than its newest `$budget` (by id, which grows
+/// with time; gaps left by deleted rows only make it keep fewer), matching `$extra`.
+macro_rules! prune_over {
+    ($store:expr, $entity:ident, $budget:expr, $batch:expr $(, $extra:expr)?) => {{
+        let newest: Option<i64> = $entity::Entity::find()
+            .select_only()
+            .column_as($entity::Column::Id.max(), "newest")
+            .into_tuple()
+            .one(&$store.conn())
+            .await
+            .map_err(db_err)?
+            .flatten();
+        match newest.map(|n| n.saturating_sub($budget)) {
+            Some(cutoff) if cutoff > 0 => {
+                let ids: Vec<i64> = $entity::Entity::find()
+                    .select_only()
+                    .column($entity::Column::Id)
+                    .filter($entity::Column::Id.lte(cutoff))
+                    $(.filter($extra))?
+                    .order_by_asc($entity::Column::Id)
+                    .limit($batch)
+                    .into_tuple()
+                    .all(&$store.conn())
+                    .await
+                    .map_err(db_err)?;
+                if ids.is_empty() {
+                    0
+                } else {
+                    $entity::Entity::delete_many()
+                        .filter($entity::Column::Id.is_in(ids))
+                        .exec(&$store.conn())
+                        .await
+                        .map_err(db_err)?
+                        .rows_affected
+                }
+            }
+            _ => 0,
+        }
+    }};
+}
+
 impl Store {
+    /// Deletes at most `batch` rows per log table beyond its newest `budget` rows: bootstrapping
+    /// log, progress reports, audit log and delivered events. Call again while it deletes anything.
+    pub async fn prune_logs_over(&self, budget: u64, batch: u64) -> Result<Pruned> {
+        let budget = i64::try_from(budget).unwrap_or(i64::MAX);
+        Ok(Pruned {
+            progress: prune_over!(self, progress, budget, batch),
+            bootstrap_log: prune_over!(self, bootstrap_log, budget, batch),
+            audit: prune_over!(self, audit, budget, batch),
+            outbox: prune_over!(self, outbox, budget, batch, outbox::Column::DeliveredAt.is_not_null()),
+        })
+    }
+
     /// Deletes at most `batch` rows per log table recorded before `cutoff`: bootstrapping log,
     /// progress reports, audit log and delivered events. Call again while it deletes anything.
     pub async fn prune_logs_before(&self, cutoff: OffsetDateTime, batch: u64) -> Result<Pruned> {

@@ -22,7 +22,7 @@ fn admin(login: &str, level: AccessLevel) -> Administrator {
 }
 
 pub(crate) async fn administrators_round_trip(store: &Store) {
-    assert_eq!(store.schema_version().await.unwrap(), 6);
+    assert_eq!(store.schema_version().await.unwrap(), 7);
     assert!(store.list_administrators().await.unwrap().is_empty());
     let root = admin("root", AccessLevel::Unrestricted);
     store.put_administrator(&root).await.unwrap();

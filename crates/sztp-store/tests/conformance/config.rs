@@ -187,6 +187,59 @@ pub(crate) async fn artifacts_keep_large_content_and_list_without_it(store: &Sto
     assert!(matches!(store.delete_artifact(t, "os.img").await, Err(StoreError::NotFound { .. })));
 }
 
+/// Content goes in chunks; a reader keeps reading content that was replaced under it, and
+/// collection takes only blobs nothing names, once they are old enough.
+pub(crate) async fn artifacts_stream_in_chunks_and_old_content_is_collected(store: &Store) {
+    let t = TenantId::DEFAULT;
+    let first: Vec<u8> = (0..ARTIFACT_CHUNK * 3 + 1000).map(|i| (i % 253) as u8).collect();
+    let mut upload = store.begin_artifact_upload().await.unwrap();
+    for piece in first.chunks(77_777) {
+        upload.write(piece).await.unwrap();
+    }
+    assert_eq!(upload.size(), first.len() as u64);
+    assert!(!upload.finish(t, "big.img", "application/octet-stream", &[1; 32]).await.unwrap(), "created");
+
+    let (meta, mut reader) = store.read_artifact(t, "big.img").await.unwrap().unwrap();
+    assert_eq!((meta.size, meta.sha256.as_slice()), (first.len() as u64, &[1u8; 32][..]));
+    let chunk = reader.next_chunk().await.unwrap().unwrap();
+    assert_eq!(chunk.len(), ARTIFACT_CHUNK, "one chunk at a time");
+
+    let second = Artifact {
+        name: "big.img".into(),
+        media_type: "application/x-image".into(),
+        sha256: vec![2; 32],
+        size: 5,
+        content: b"small".to_vec(),
+    };
+    store.put_artifact(t, &second).await.unwrap();
+    let mut rest = chunk;
+    while let Some(c) = reader.next_chunk().await.unwrap() {
+        rest.extend_from_slice(&c);
+    }
+    assert_eq!(rest, first, "a download under way finishes with the content it started");
+    assert_eq!(store.get_artifact(t, "big.img").await.unwrap(), Some(second.clone()));
+
+    let mut abandoned = store.begin_artifact_upload().await.unwrap();
+    abandoned.write(&[9; 1000]).await.unwrap();
+    drop(abandoned);
+    let now = time::OffsetDateTime::now_utc();
+    assert_eq!(store.collect_artifact_blobs(now - time::Duration::hours(1), 100).await.unwrap(), 0, "too young");
+    let later = now + time::Duration::seconds(5);
+    assert_eq!(store.collect_artifact_blobs(later, 100).await.unwrap(), 2, "the replaced and the abandoned");
+    assert_eq!(store.get_artifact(t, "big.img").await.unwrap(), Some(second.clone()), "the named one stays");
+
+    // Metadata alone: a new artifact starts empty, an existing one keeps its content.
+    assert!(!store.put_artifact_meta(t, "empty.txt", "text/plain").await.unwrap());
+    let empty = store.get_artifact(t, "empty.txt").await.unwrap().unwrap();
+    assert_eq!((empty.size, empty.content.len()), (0, 0));
+    assert!(store.put_artifact_meta(t, "big.img", "application/x-other").await.unwrap());
+    let kept = store.get_artifact(t, "big.img").await.unwrap().unwrap();
+    assert_eq!((kept.media_type.as_str(), kept.content), ("application/x-other", second.content));
+
+    store.delete_artifact(t, "big.img").await.unwrap();
+    assert_eq!(store.collect_artifact_blobs(later, 100).await.unwrap(), 1, "deleted content goes too");
+}
+
 pub(crate) async fn responses_round_trip_as_json(store: &Store) {
     let t = TenantId::DEFAULT;
     store.put_response(t, &onboarding()).await.unwrap();

@@ -187,6 +187,32 @@ pub(crate) async fn concurrent_reports_count_every_attempt(store: &Store) {
 
 /// Retention: records before the cutoff go in batches, oldest first; newer ones, device status
 /// and undelivered events stay.
+/// Beyond a table's row budget, the oldest rows go, in batches; the newest `budget` stay.
+pub(crate) async fn log_records_beyond_the_row_budget_are_pruned_in_batches(store: &Store) {
+    const PROGRESS: &str = BootstrapEvent::REPORT_PROGRESS;
+    for i in 0..10 {
+        store.record_bootstrap(&event(Some("SN-B"), i, PROGRESS, Some(("informational", Some("m"))))).await.unwrap();
+        store.append_audit(&audit(i, 204)).await.unwrap();
+    }
+    assert_eq!(store.prune_logs_over(10, 100).await.unwrap().total(), 0, "within the budget");
+    let mut rounds = Vec::new();
+    loop {
+        let pruned = store.prune_logs_over(4, 2).await.unwrap();
+        if pruned.total() == 0 {
+            break;
+        }
+        rounds.push(pruned);
+    }
+    let sum = |f: fn(&Pruned) -> u64| rounds.iter().map(f).sum::<u64>();
+    assert_eq!((sum(|p| p.bootstrap_log), sum(|p| p.progress), sum(|p| p.audit)), (6, 6, 6));
+    assert!(rounds.iter().all(|p| p.bootstrap_log <= 2 && p.audit <= 2), "{rounds:?}");
+    let log = store.bootstrap_log(T, &all()).await.unwrap();
+    assert_eq!(log.iter().map(|e| e.time).min(), Some(at(6)), "the newest four stay");
+    assert_eq!(store.progress_reports(T, "SN-B").await.unwrap().len(), 4);
+    assert_eq!(store.audit_log(T, &LogQuery::default()).await.unwrap().len(), 4);
+    assert_eq!(sum(|p| p.outbox), 0, "undelivered events are kept");
+}
+
 pub(crate) async fn old_log_records_are_pruned_in_batches(store: &Store) {
     const PROGRESS: &str = BootstrapEvent::REPORT_PROGRESS;
     for i in 0..10 {

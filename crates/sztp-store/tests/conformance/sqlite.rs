@@ -77,6 +77,10 @@ async fn a_database_at_schema_1_is_migrated_to_the_latest_schema_on_open() {
         "DROP TABLE preferences",
         "ALTER TABLE endpoints DROP COLUMN behind_tls_terminator",
         "ALTER TABLE endpoints DROP COLUMN limits",
+        "DROP TABLE artifact_blobs",
+        "DROP TABLE artifact_chunks",
+        "ALTER TABLE artifacts DROP COLUMN blob_id",
+        "ALTER TABLE artifacts ADD COLUMN content BLOB NOT NULL DEFAULT x''",
         "DELETE FROM seaql_migrations WHERE version <> 'm0001_initial_schema'",
     ] {
         raw.execute_unprepared(sql).await.unwrap();
@@ -84,7 +88,7 @@ async fn a_database_at_schema_1_is_migrated_to_the_latest_schema_on_open() {
     raw.close().await.unwrap();
 
     let again = Store::open(&url, &OpenOptions::default()).await.unwrap();
-    assert_eq!(again.schema_version().await.unwrap(), 6);
+    assert_eq!(again.schema_version().await.unwrap(), 7);
     assert_eq!(again.get_device_type(TenantId::DEFAULT, "switch").await.unwrap(), Some(device_type("switch")));
     assert_eq!(again.get_preferences().await.unwrap(), Preferences::default());
     assert!(again.list_administrators().await.unwrap().is_empty());

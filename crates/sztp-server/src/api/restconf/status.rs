@@ -180,8 +180,8 @@ pub(crate) fn not_modified() -> Response {
     StatusCode::NOT_MODIFIED.into_response()
 }
 
-/// `200 OK` with a file's bytes and its headers.
-pub(crate) fn artifact_reply(headers: axum::http::HeaderMap, content: Vec<u8>) -> Response {
+/// `200 OK` with a file's content (streamed; its length is known) and its headers.
+pub(crate) fn artifact_reply(headers: axum::http::HeaderMap, content: axum::body::Body) -> Response {
     (StatusCode::OK, headers, content).into_response()
 }
 
@@ -274,6 +274,14 @@ impl ErrorReply {
         ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::ResourceDenied, message)
             .with_status(StatusCode::SERVICE_UNAVAILABLE)
             .with_header(header::RETRY_AFTER, "1")
+    }
+
+    /// `503 Service Unavailable`: the endpoint is serving as many downloads as it may.
+    pub(crate) fn downloads_busy(encoding: Encoding) -> Self {
+        let message = "the server is sending as many files as it may at once; retry shortly";
+        ErrorReply::new(encoding, ErrorType::Protocol, ErrorTag::ResourceDenied, message)
+            .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            .with_header(header::RETRY_AFTER, "10")
     }
 
     pub(crate) fn unauthorized(encoding: Encoding, message: impl Into<String>) -> Self {

@@ -1,5 +1,6 @@
 //! `GET /files/{name}`: artifacts (boot images and the like) served to authenticated devices
-//! whose responses name them, with the SHA-256 as a strong ETag.
+//! whose responses name them, streamed, with the SHA-256 as a strong ETag; the endpoint's
+//! `max-downloads` bounds how many are sent at once.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -24,32 +25,34 @@ pub(super) async fn download(
     let outcome = format!("download \"{name}\"");
     let change = StatusChange::default();
     call.log.record(event(state.tenant, Some(&call.device), call.peer.remote, OPERATION, outcome, change));
-    let store = state.app.store();
-    let allowed = crate::domain::select::may_download(store, state.tenant, &call.device, &name).await;
-    let artifact = match allowed {
-        // The same 404 as a missing file: a device learns nothing of others' images.
-        Ok(false) => Ok(None),
-        Ok(true) => store.get_artifact(state.tenant, &name).await,
-        Err(e) => Err(e),
-    };
-    let response = match artifact {
-        Err(e) => ErrorReply::internal(Encoding::Json, &e, "internal error").into_response(),
-        Ok(None) => ErrorReply::not_found(Encoding::Json, format!("no file named \"{name}\"")).into_response(),
-        Ok(Some(artifact)) => {
-            let etag = format!("\"{}\"", artifact.sha256.iter().map(|b| format!("{b:02x}")).collect::<String>());
-            if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-                not_modified()
-            } else {
-                let mut headers = HeaderMap::new();
-                if let Ok(v) = HeaderValue::from_str(&artifact.media_type) {
-                    headers.insert(header::CONTENT_TYPE, v);
-                }
-                if let Ok(v) = HeaderValue::from_str(&etag) {
-                    headers.insert(header::ETAG, v);
-                }
-                artifact_reply(headers, artifact.content)
-            }
-        }
-    };
+    let response = reply(&state, &call, &name, &headers).await.unwrap_or_else(|r| r);
     (call.principal(), response).into_response()
+}
+
+/// The file as a streamed body, `304` for a current copy, or the error reply.
+async fn reply(state: &Southbound, call: &DeviceCall, name: &str, headers: &HeaderMap) -> Result<Response, Response> {
+    let store = state.app.store();
+    let internal =
+        |e: sztp_store::StoreError| ErrorReply::internal(Encoding::Json, &e, "internal error").into_response();
+    // A file the device may not have gets the same 404 as a missing one: it learns nothing of
+    // others' images.
+    let allowed =
+        crate::domain::select::may_download(store, state.tenant, &call.device, name).await.map_err(internal)?;
+    let found = if allowed { store.read_artifact(state.tenant, name).await.map_err(internal)? } else { None };
+    let not_found = || ErrorReply::not_found(Encoding::Json, format!("no file named \"{name}\"")).into_response();
+    let (meta, reader) = found.ok_or_else(not_found)?;
+    let etag = format!("\"{}\"", meta.sha256.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return Ok(not_modified());
+    }
+    let slot =
+        state.downloads.slot().await.ok_or_else(|| ErrorReply::downloads_busy(Encoding::Json).into_response())?;
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&meta.media_type) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, v);
+    }
+    Ok(artifact_reply(headers, crate::api::artifact_body::stream(reader, Some(slot))))
 }

@@ -43,6 +43,8 @@ pub(crate) struct Southbound {
     pub endpoint: Arc<str>,
     /// Whether this endpoint serves `/files/{name}` (so artifact URIs can point at it).
     pub files: bool,
+    /// The downloads this endpoint sends at once.
+    pub downloads: crate::api::artifact_body::Downloads,
 }
 
 impl Southbound {

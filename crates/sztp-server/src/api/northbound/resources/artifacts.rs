@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use sztp_protocol::codec::Encoding;
 use sztp_protocol::model::restconf_errors::ErrorTag;
-use sztp_store::{Artifact, ArtifactMeta, TenantId};
+use sztp_store::{ArtifactMeta, TenantId};
 
 use crate::api::northbound::auth::{self, Caller};
 use crate::api::northbound::json::{FieldError, Fields, rfc3339};
@@ -17,11 +17,13 @@ use crate::api::northbound::resource::{Resource, Scope};
 use crate::api::northbound::{error, no_such, path, store_error};
 use crate::audit::Principal;
 use crate::restconf::status::{artifact_reply, not_modified_tagged, stored_tagged};
-use crate::restconf::{ErrorReply, Segments, no_content, read_body};
+use crate::restconf::{ErrorReply, Segments, no_content};
 use crate::state::AppState;
 
-/// The largest artifact accepted by an upload (the content is held in memory and in the database).
-pub(crate) const MAX_ARTIFACT: usize = 256 * 1024 * 1024;
+/// The largest artifact accepted by an upload (streamed into the database in chunks).
+pub(crate) const MAX_ARTIFACT: u64 = 16 << 30;
+/// How long an upload may send nothing before it is abandoned (408).
+const UPLOAD_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 const DEFAULT_MEDIA_TYPE: &str = "application/octet-stream";
 
 /// SHA-256 written as the YANG `sha-256` typedef wants: colon-separated hex pairs.
@@ -80,18 +82,7 @@ fn check_media_type(t: &str) -> Result<(), String> {
 /// keeps its content.
 pub(crate) async fn put_meta(app: &AppState, tenant: TenantId, entry: &Value) -> Result<(), ErrorReply> {
     let (name, media_type) = from_json(entry).map_err(crate::api::northbound::field_error)?;
-    let store = app.store();
-    let existing = store.get_artifact(tenant, &name).await.map_err(store_error)?;
-    let artifact = match existing {
-        Some(a) => Artifact { media_type, ..a },
-        None => artifact(name, media_type, Vec::new()),
-    };
-    store.put_artifact(tenant, &artifact).await.map_err(store_error)
-}
-
-fn artifact(name: String, media_type: String, content: Vec<u8>) -> Artifact {
-    let sha256 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &content).as_ref().to_vec();
-    Artifact { sha256, size: content.len() as u64, name, media_type, content }
+    app.store().put_artifact_meta(tenant, &name, &media_type).await.map(|_| ()).map_err(store_error)
 }
 
 /// The routes of the content API.
@@ -145,7 +136,7 @@ async fn serve(
     }
 }
 
-/// GET (and HEAD) of an artifact's content, with its SHA-256 as a strong ETag.
+/// GET (and HEAD) of an artifact's content, streamed, with its SHA-256 as a strong ETag.
 async fn download(
     app: &AppState,
     tenant: TenantId,
@@ -153,24 +144,25 @@ async fn download(
     headers: &axum::http::HeaderMap,
 ) -> Result<Response, ErrorReply> {
     let store = app.store();
-    let a = store.get_artifact(tenant, name).await.map_err(store_error)?.ok_or_else(|| no_such("artifact", name))?;
-    let etag = format!("\"{}\"", colon_hex(&a.sha256).replace(':', ""));
+    let found = store.read_artifact(tenant, name).await.map_err(store_error)?;
+    let (meta, reader) = found.ok_or_else(|| no_such("artifact", name))?;
+    let etag = format!("\"{}\"", colon_hex(&meta.sha256).replace(':', ""));
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag) {
         return Ok(not_modified_tagged(etag));
     }
-    // HEAD keeps the body so Content-Length is right; hyper does not send it.
     let mut headers = axum::http::HeaderMap::new();
     headers.insert(
         header::ETAG,
         header::HeaderValue::from_str(&etag).map_err(|e| error(ErrorTag::OperationFailed, e.to_string()))?,
     );
-    if let Ok(v) = header::HeaderValue::from_str(&a.media_type) {
+    if let Ok(v) = header::HeaderValue::from_str(&meta.media_type) {
         headers.insert(header::CONTENT_TYPE, v);
     }
-    Ok(artifact_reply(headers, a.content))
+    // Administrators' downloads are not counted against the devices' limit.
+    Ok(artifact_reply(headers, crate::api::artifact_body::stream(reader, None)))
 }
 
-/// PUT of an artifact's content (the body, up to the limit) and media type (Content-Type).
+/// PUT of an artifact's content (the body, streamed, up to the limit) and media type (Content-Type).
 async fn upload(
     app: &AppState,
     tenant: TenantId,
@@ -189,14 +181,12 @@ async fn upload(
             t
         }
     };
-    let content = read_body(body, MAX_ARTIFACT, Encoding::Json).await?;
-    let existed = store.artifact_meta(tenant, name).await.map_err(store_error)?.is_some();
-    let a = artifact(name.to_owned(), media_type, content.to_vec());
-    store.put_artifact(tenant, &a).await.map_err(|e| match e {
+    let (upload, sha256) = crate::api::artifact_body::receive(store, body, MAX_ARTIFACT, UPLOAD_IDLE).await?;
+    let existed = upload.finish(tenant, name, &media_type, &sha256).await.map_err(|e| match e {
         sztp_store::StoreError::Invalid(m) => error(ErrorTag::InvalidValue, m),
         other => store_error(other),
     })?;
-    let etag = format!("\"{}\"", colon_hex(&a.sha256).replace(':', ""));
+    let etag = format!("\"{}\"", colon_hex(&sha256).replace(':', ""));
     let location = format!("/artifacts/{}/{}", path::encode(tenant_name), path::encode(name));
     Ok(stored_tagged(!existed, location, etag))
 }

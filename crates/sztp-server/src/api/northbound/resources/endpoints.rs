@@ -132,6 +132,7 @@ fn limits_to_json(l: &EndpointLimits) -> Value {
         ("max-connections-per-source", l.max_connections_per_source),
         ("idle-timeout", l.idle_timeout_secs),
         ("header-timeout", l.header_timeout_secs),
+        ("max-downloads", l.max_downloads),
     ] {
         if let Some(v) = value {
             o.insert(name.into(), json!(v));
@@ -154,6 +155,7 @@ fn limits_from_json(v: &Value) -> Result<EndpointLimits, FieldError> {
         max_connections_per_source: leaf("max-connections-per-source", 65_536)?,
         idle_timeout_secs: leaf("idle-timeout", 86_400)?,
         header_timeout_secs: leaf("header-timeout", 600)?,
+        max_downloads: leaf("max-downloads", 4_096)?,
     };
     f.finish()?;
     Ok(limits)
