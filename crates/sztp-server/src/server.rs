@@ -17,6 +17,7 @@ use crate::api::southbound::{self, Southbound};
 use crate::audit;
 use crate::endpoints::to_spec;
 use crate::listen::{EndpointSpec, Listeners, RouterFactory, Signal, Signals};
+use crate::restconf::BodyLimits;
 use crate::state::AppState;
 
 /// How to start.
@@ -214,6 +215,7 @@ fn router_factory(app: AppState, tenants: Arc<Mutex<HashMap<String, TenantId>>>)
         let tenant = tenants.lock().ok().and_then(|m| m.get(&spec.name).copied()).unwrap_or(TenantId::DEFAULT);
         let endpoint: Arc<str> = Arc::from(spec.name.as_str());
         let has = |api: &str| spec.apis.iter().any(|a| a == api);
+        let body = BodyLimits { max_size: spec.limits.max_body_size, timeout: spec.limits.body_timeout };
         let mut router = Router::new().route("/health", axum::routing::get(|| async { "ok\n" }));
         if has("native") {
             let mut northbound = crate::api::northbound::router(app.clone())
@@ -221,13 +223,19 @@ fn router_factory(app: AppState, tenants: Arc<Mutex<HashMap<String, TenantId>>>)
             if spec.behind_tls_terminator {
                 northbound = northbound.layer(axum::Extension(crate::api::northbound::auth::BehindTlsTerminator));
             }
-            router = router.merge(northbound);
+            router = router.merge(northbound.layer(axum::Extension(body)));
         }
         if has("rfc8572") {
             let max_downloads = spec.limits.max_downloads.unwrap_or(crate::api::artifact_body::DEFAULT_MAX_DOWNLOADS);
             let downloads = crate::api::artifact_body::Downloads::new(max_downloads);
-            let state =
-                Southbound { app: app.clone(), tenant, endpoint: endpoint.clone(), files: has("files"), downloads };
+            let state = Southbound {
+                app: app.clone(),
+                tenant,
+                endpoint: endpoint.clone(),
+                files: has("files"),
+                downloads,
+                body,
+            };
             router = router.merge(southbound::router(state, has("files")));
         }
         // The fallback goes in before the audit layer so unknown paths are audited too.

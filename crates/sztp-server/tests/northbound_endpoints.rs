@@ -111,3 +111,77 @@ async fn an_endpoints_limits_are_configured_through_the_api_and_enforced() {
     assert!(matches!(closed, Ok(0) | Err(_)), "a second connection from one source: {closed:?}");
     demo.stop().await;
 }
+
+/// An endpoint's `max-body-size` and `body-timeout` bound the operator API and the device RPCs
+/// it carries: 413 past the size, 408 when the body stalls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoints_body_limits_bound_both_apis() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let demo = Demo::start(1).await;
+    let (http, nbi) = support::nbi_as_root(&demo).await;
+    let entry = |limits: Value| {
+        json!({"sztp-server:endpoint": [{"name": "small", "address": "127.0.0.1", "port": 0,
+            "apis": ["native"], "limits": limits}]})
+    };
+    for bad in [json!({"max-body-size": 1023}), json!({"body-timeout": 3601}), json!({"max-body-size": 67_108_865})] {
+        let (status, body) =
+            nbi_call(&http, reqwest::Method::POST, format!("{nbi}{ENDPOINTS}"), Some(entry(bad.clone()))).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let limits = json!({"max-body-size": 2048, "body-timeout": 1});
+    let created =
+        nbi_call(&http, reqwest::Method::POST, format!("{nbi}{ENDPOINTS}"), Some(entry(limits.clone()))).await;
+    assert_eq!(created.0, 201, "{}", created.1);
+    let read = wait_for(&http, &format!("{nbi}{ENDPOINTS}/endpoint=small"), |e| e["listening"].is_string()).await;
+    assert_eq!(read["limits"], limits);
+    let addr = read["listening"].as_str().unwrap().to_owned();
+
+    let types = format!("http://{addr}/restconf/data/sztp-server:tenants/tenant=default/device-types");
+    let sized = |n: usize| json!({"sztp-server:device-type": [{"name": "x".repeat(n)}]});
+    let (status, body) = nbi_call(&http, reqwest::Method::POST, types.clone(), Some(sized(3_000))).await;
+    assert_eq!(status, 413, "{body}");
+    let (status, body) = nbi_call(&http, reqwest::Method::POST, types, Some(sized(100))).await;
+    assert_ne!(status, 413, "{body}");
+
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /restconf/data/{ENDPOINTS} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {}\r\n\
+         Content-Type: application/yang-data+json\r\nContent-Length: 100\r\n\r\n{{\"sztp",
+        base64_of(&format!("{}:{}", support::ROOT.0, support::ROOT.1))
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    // The reply comes after the endpoint's 1 s, not the default 30 s (the connection stays
+    // open a while longer, so read only the head).
+    let mut reply = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), async {
+        let mut buf = [0u8; 1024];
+        while !reply.windows(4).any(|w| w == b"\r\n\r\n") {
+            match slow.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => reply.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(read.is_ok() && reply.starts_with("HTTP/1.1 408"), "a stalled body: {reply}");
+    drop(slow);
+
+    // The device RPCs of an endpoint take its size limit too.
+    let mut sbi = demo.store.get_endpoint("sbi").await.unwrap().unwrap();
+    sbi.name = "small-sbi".into();
+    sbi.limits.max_body_size = Some(1024);
+    demo.store.put_endpoint(&sbi).await.unwrap();
+    let read = wait_for(&http, &format!("{nbi}{ENDPOINTS}/endpoint=small-sbi"), |e| e["listening"].is_string()).await;
+    let url = format!("https://{}{GBD}", read["listening"].as_str().unwrap());
+    let input = json!({"ietf-sztp-bootstrap-server:input": {"hw-model": "m".repeat(2_000)}}).to_string();
+    let device = demo.client(Some("SN-0001"));
+    let (status, _, body) = post(&device, &url, None, Some(support::JSON), None, input).await;
+    assert_eq!(status, 413, "{}", String::from_utf8_lossy(&body));
+    demo.stop().await;
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}

@@ -54,6 +54,10 @@ pub struct LimitOverrides {
     pub header_timeout: Option<Duration>,
     /// Artifact downloads sent at once (applied by the routers, not by the listener).
     pub max_downloads: Option<usize>,
+    /// Largest request body (applied by the routers).
+    pub max_body_size: Option<usize>,
+    /// Time to send a request body (applied by the routers).
+    pub body_timeout: Option<Duration>,
 }
 
 /// What the accept loop knows about a request's connection; inserted into every request's

@@ -55,6 +55,12 @@ pub struct EndpointLimits {
     /// Artifact downloads sent at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_downloads: Option<u32>,
+    /// Largest request body in bytes (artifact content aside).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_body_size: Option<u32>,
+    /// Seconds to send a request body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_timeout_secs: Option<u32>,
 }
 
 impl EndpointLimits {

@@ -15,7 +15,7 @@ use sztp_protocol::codec::xml_body;
 
 use super::{MAX_BODY, conditional, error, paging, query, route, store_error, yang_patch};
 use crate::restconf::status::{is_ok, stamped};
-use crate::restconf::{ErrorReply, YANG_JSON, YANG_XML, negotiate, read_body, request_encoding};
+use crate::restconf::{BodyLimits, ErrorReply, YANG_JSON, YANG_XML, negotiate, read_body, request_encoding};
 use crate::state::AppState;
 
 /// Serves one request of `caller` on the data resource `raw`.
@@ -48,7 +48,8 @@ pub(super) async fn serve(
     let patch = matches!(essence.as_deref(), Some(yang_patch::MEDIA_TYPE | xml_body::PATCH_XML));
     if parts.method == Method::PATCH && patch {
         let xml = essence.as_deref() == Some(xml_body::PATCH_XML);
-        let doc = document(body, if xml { Encoding::Xml } else { Encoding::Json }).await?;
+        let doc =
+            document(body, BodyLimits::of(&parts.extensions), if xml { Encoding::Xml } else { Encoding::Json }).await?;
         return yang_patch::run(app, caller, raw, &doc).await;
     }
     let Ok(encoding) = request_encoding(&parts.headers) else {
@@ -57,7 +58,7 @@ pub(super) async fn serve(
     };
     let input = match parts.method {
         Method::DELETE => None,
-        _ => Some(document(body, encoding.unwrap_or(Encoding::Json)).await?),
+        _ => Some(document(body, BodyLimits::of(&parts.extensions), encoding.unwrap_or(Encoding::Json)).await?),
     };
     write(app, caller, parts, raw, input).await
 }
@@ -76,8 +77,8 @@ fn options(raw: &str) -> Result<Response, ErrorReply> {
 }
 
 /// A request body as the RFC 7951 JSON value it holds (an XML body as the JSON it stands for).
-async fn document(body: Body, encoding: Encoding) -> Result<Value, ErrorReply> {
-    let bytes = read_body(body, MAX_BODY, Encoding::Json).await?;
+async fn document(body: Body, limits: BodyLimits, encoding: Encoding) -> Result<Value, ErrorReply> {
+    let bytes = read_body(body, limits, MAX_BODY, Encoding::Json).await?;
     match encoding {
         Encoding::Xml => {
             xml_body::json_from_xml(&bytes).map_err(|e| ErrorReply::bad_request(Encoding::Json, e.tag(), e.to_string()))

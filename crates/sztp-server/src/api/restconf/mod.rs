@@ -151,13 +151,45 @@ fn printable(message: String) -> String {
 }
 
 /// The longest a client may take to send a request body (a slow sender holds a connection and
-/// a buffer); slower is 408.
-const BODY_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+/// a buffer) unless its endpoint says otherwise; slower is 408.
+pub(crate) const BODY_TIME: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Reads a request body of at most `limit` bytes within [`BODY_TIME`]; a larger body is 413
-/// too-big, a slower one 408.
-pub(crate) async fn read_body(body: Body, limit: usize, encoding: Encoding) -> Result<Bytes, ErrorReply> {
-    read_body_within(body, limit, encoding, BODY_TIME).await
+/// An endpoint's own request-body limits (`limits/max-body-size` and `limits/body-timeout`);
+/// `None` keeps each API's default. Routers carry it as a request extension.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct BodyLimits {
+    /// Largest request body in bytes, over every API of the endpoint (not artifact content).
+    pub max_size: Option<usize>,
+    /// Time to send a whole request body (for artifact content: each piece of it).
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl BodyLimits {
+    /// The endpoint's limit, else the API's `default`.
+    pub(crate) fn size(self, default: usize) -> usize {
+        self.max_size.unwrap_or(default)
+    }
+
+    /// The endpoint's body timeout, else [`BODY_TIME`].
+    pub(crate) fn time(self) -> std::time::Duration {
+        self.timeout.unwrap_or(BODY_TIME)
+    }
+
+    /// The limits a request carries (the defaults if it carries none).
+    pub(crate) fn of(extensions: &axum::http::Extensions) -> BodyLimits {
+        extensions.get::<BodyLimits>().copied().unwrap_or_default()
+    }
+}
+
+/// Reads a request body of at most the endpoint's limit (else `default_limit`) bytes within
+/// its body timeout; a larger body is 413 too-big, a slower one 408.
+pub(crate) async fn read_body(
+    body: Body,
+    limits: BodyLimits,
+    default_limit: usize,
+    encoding: Encoding,
+) -> Result<Bytes, ErrorReply> {
+    read_body_within(body, limits.size(default_limit), encoding, limits.time()).await
 }
 
 async fn read_body_within(
@@ -208,7 +240,7 @@ mod tests {
     async fn a_body_too_slow_is_408_and_one_too_big_is_413() {
         let err = read_body_within(Body::new(Stalled), 10, Encoding::Json, std::time::Duration::from_millis(50)).await;
         assert_eq!(err.map_err(|e| e.status.as_u16()), Err(408));
-        let big = read_body(Body::from(vec![0u8; 11]), 10, Encoding::Json).await;
+        let big = read_body(Body::from(vec![0u8; 11]), BodyLimits::default(), 10, Encoding::Json).await;
         assert_eq!(big.map_err(|e| e.status.as_u16()), Err(413));
     }
 

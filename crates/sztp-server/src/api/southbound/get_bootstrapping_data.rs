@@ -38,12 +38,13 @@ async fn respond(
     let site = state.site();
     let opi = call.device.device_type.profile == CompatProfile::OpiAgent;
     let repair = opi.then_some(compat::repair_opi_input as input::Repair);
-    let (input, _) = input::decode::<GetBootstrappingDataInput>(body, enc, repair).await.inspect_err(|reply| {
-        let reason = format!("bad input: {}", reply.error.error_message.clone().unwrap_or_default());
-        let detail = serde_json::json!({ "error": reply.error.error_message });
-        let source = call.peer.remote;
-        call.log.record(request_log::refusal(site.tenant, &call.device, source, OPERATION, reason, Some(detail)));
-    })?;
+    let (input, _) =
+        input::decode::<GetBootstrappingDataInput>(body, state.body, enc, repair).await.inspect_err(|reply| {
+            let reason = format!("bad input: {}", reply.error.error_message.clone().unwrap_or_default());
+            let detail = serde_json::json!({ "error": reply.error.error_message });
+            let source = call.peer.remote;
+            call.log.record(request_log::refusal(site.tenant, &call.device, source, OPERATION, reason, Some(detail)));
+        })?;
     let req = DeviceRequest { device: &call.device, source: call.peer.remote, authority, log: &call.log };
     let output = get_bootstrapping_data(&site, &req, &input.unwrap_or_default(), enc.reply)
         .await

@@ -7,7 +7,7 @@ use sztp_protocol::model::YangDocument;
 use sztp_protocol::model::restconf_errors::RestconfError;
 
 use super::{Encodings, MAX_RPC_BODY};
-use crate::restconf::{ErrorReply, read_body};
+use crate::restconf::{BodyLimits, ErrorReply, read_body};
 
 /// A decoded input, `None` for an empty body, with the body as sent when `repair` changed it.
 pub(crate) type Decoded<T> = (Option<T>, Option<String>);
@@ -18,10 +18,11 @@ pub(crate) type Repair = fn(&[u8]) -> Vec<u8>;
 /// Reads and decodes an input document; `repair` fixes a profile's JSON quirks, if it has some.
 pub(crate) async fn decode<T: YangDocument>(
     body: Body,
+    limits: BodyLimits,
     enc: Encodings,
     repair: Option<Repair>,
 ) -> Result<Decoded<T>, ErrorReply> {
-    let bytes = read_body(body, MAX_RPC_BODY, enc.errors()).await?;
+    let bytes = read_body(body, limits, MAX_RPC_BODY, enc.errors()).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok((None, None));
     }

@@ -45,6 +45,8 @@ pub(crate) struct Southbound {
     pub files: bool,
     /// The downloads this endpoint sends at once.
     pub downloads: crate::api::artifact_body::Downloads,
+    /// This endpoint's request-body limits.
+    pub body: crate::restconf::BodyLimits,
 }
 
 impl Southbound {

@@ -24,15 +24,18 @@ async fn respond(state: &Southbound, call: &DeviceCall, body: Body, enc: Encodin
     let req = DeviceRequest { device: &call.device, source: call.peer.remote, authority: None, log: &call.log };
     let opi = call.device.device_type.profile == CompatProfile::OpiAgent;
     let repair = opi.then_some(compat::repair_opi_progress as input::Repair);
-    let decoded = input::decode::<ReportProgressInput>(body, enc, repair).await.and_then(|(input, raw)| match input {
-        Some(input) => Ok((input, raw)),
-        None => Err(ErrorReply::new(
-            enc.errors(),
-            ErrorType::Protocol,
-            ErrorTag::InvalidValue,
-            "report-progress needs an input with progress-type",
-        )),
-    });
+    let decoded =
+        input::decode::<ReportProgressInput>(body, state.body, enc, repair).await.and_then(
+            |(input, raw)| match input {
+                Some(input) => Ok((input, raw)),
+                None => Err(ErrorReply::new(
+                    enc.errors(),
+                    ErrorType::Protocol,
+                    ErrorTag::InvalidValue,
+                    "report-progress needs an input with progress-type",
+                )),
+            },
+        );
     let (input, raw) = decoded.inspect_err(|reply| {
         progress::bad_report(&site, &req, reply.error.error_message.as_deref().unwrap_or_default());
     })?;

@@ -22,8 +22,6 @@ use crate::state::AppState;
 
 /// The largest artifact accepted by an upload (streamed into the database in chunks).
 pub(crate) const MAX_ARTIFACT: u64 = 16 << 30;
-/// How long an upload may send nothing before it is abandoned (408).
-const UPLOAD_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 const DEFAULT_MEDIA_TYPE: &str = "application/octet-stream";
 
 /// SHA-256 written as the YANG `sha-256` typedef wants: colon-separated hex pairs.
@@ -100,7 +98,7 @@ async fn content(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let result = serve(&app, &caller, &parts.method, &parts.headers, &tenant, &name, body).await;
+    let result = serve(&app, &caller, &parts, &tenant, &name, body).await;
     let mut response = result.unwrap_or_else(IntoResponse::into_response);
     response.extensions_mut().insert(Principal(caller.principal()));
     response
@@ -109,12 +107,12 @@ async fn content(
 async fn serve(
     app: &AppState,
     caller: &Caller,
-    method: &Method,
-    headers: &axum::http::HeaderMap,
+    parts: &axum::http::request::Parts,
     tenant_name: &str,
     name: &str,
     body: Body,
 ) -> Result<Response, ErrorReply> {
+    let (method, headers) = (&parts.method, &parts.headers);
     let write = *method != Method::GET && *method != Method::HEAD;
     if write && !caller.can_write() {
         return Err(ErrorReply::forbidden(Encoding::Json, "read-only administrators cannot write"));
@@ -122,7 +120,10 @@ async fn serve(
     let tenant = crate::api::northbound::tenant_by_name(app, caller, tenant_name, write).await?;
     match *method {
         Method::GET | Method::HEAD => download(app, tenant, name, headers).await,
-        Method::PUT => upload(app, tenant, tenant_name, name, headers, body).await,
+        Method::PUT => {
+            let idle = crate::restconf::BodyLimits::of(&parts.extensions).time();
+            upload(app, tenant, (tenant_name, name), headers, body, idle).await
+        }
         Method::DELETE => {
             app.store()
                 .artifact_meta(tenant, name)
@@ -166,10 +167,10 @@ async fn download(
 async fn upload(
     app: &AppState,
     tenant: TenantId,
-    tenant_name: &str,
-    name: &str,
+    (tenant_name, name): (&str, &str),
     headers: &axum::http::HeaderMap,
     body: Body,
+    idle: std::time::Duration,
 ) -> Result<Response, ErrorReply> {
     let store = app.store();
     check_file_name(name).map_err(|m| error(ErrorTag::InvalidValue, m))?;
@@ -181,7 +182,7 @@ async fn upload(
             t
         }
     };
-    let (upload, sha256) = crate::api::artifact_body::receive(store, body, MAX_ARTIFACT, UPLOAD_IDLE).await?;
+    let (upload, sha256) = crate::api::artifact_body::receive(store, body, MAX_ARTIFACT, idle).await?;
     let existed = upload.finish(tenant, name, &media_type, &sha256).await.map_err(|e| match e {
         sztp_store::StoreError::Invalid(m) => error(ErrorTag::InvalidValue, m),
         other => store_error(other),

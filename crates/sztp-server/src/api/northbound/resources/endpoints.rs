@@ -133,6 +133,8 @@ fn limits_to_json(l: &EndpointLimits) -> Value {
         ("idle-timeout", l.idle_timeout_secs),
         ("header-timeout", l.header_timeout_secs),
         ("max-downloads", l.max_downloads),
+        ("max-body-size", l.max_body_size),
+        ("body-timeout", l.body_timeout_secs),
     ] {
         if let Some(v) = value {
             o.insert(name.into(), json!(v));
@@ -143,19 +145,21 @@ fn limits_to_json(l: &EndpointLimits) -> Value {
 
 fn limits_from_json(v: &Value) -> Result<EndpointLimits, FieldError> {
     let mut f = Fields::new(v, "limits")?;
-    let mut leaf = |name: &'static str, max: u64| match f.value(name) {
+    let mut leaf = |name: &'static str, (min, max): (u64, u64)| match f.value(name) {
         None => Ok(None),
-        Some(n) => match n.as_u64().filter(|n| (1..=max).contains(n)) {
+        Some(n) => match n.as_u64().filter(|n| (min..=max).contains(n)) {
             Some(n) => Ok(u32::try_from(n).ok()),
-            None => Err(FieldError::invalid(name, format!("must be an integer from 1 to {max}"))),
+            None => Err(FieldError::invalid(name, format!("must be an integer from {min} to {max}"))),
         },
     };
     let limits = EndpointLimits {
-        max_connections: leaf("max-connections", 65_536)?,
-        max_connections_per_source: leaf("max-connections-per-source", 65_536)?,
-        idle_timeout_secs: leaf("idle-timeout", 86_400)?,
-        header_timeout_secs: leaf("header-timeout", 600)?,
-        max_downloads: leaf("max-downloads", 4_096)?,
+        max_connections: leaf("max-connections", (1, 65_536))?,
+        max_connections_per_source: leaf("max-connections-per-source", (1, 65_536))?,
+        idle_timeout_secs: leaf("idle-timeout", (1, 86_400))?,
+        header_timeout_secs: leaf("header-timeout", (1, 600))?,
+        max_downloads: leaf("max-downloads", (1, 4_096))?,
+        max_body_size: leaf("max-body-size", (1_024, 64 << 20))?,
+        body_timeout_secs: leaf("body-timeout", (1, 3_600))?,
     };
     f.finish()?;
     Ok(limits)
