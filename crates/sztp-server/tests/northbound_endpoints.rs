@@ -112,10 +112,11 @@ async fn an_endpoints_limits_are_configured_through_the_api_and_enforced() {
     demo.stop().await;
 }
 
-/// An endpoint's `max-body-size` and `body-timeout` bound the operator API and the device RPCs
-/// it carries: 413 past the size, 408 when the body stalls.
+/// An endpoint's `max-body-size`, `body-timeout` and `max-header-size` bound the operator API
+/// and the device RPCs it carries: 413 past the size, 408 when the body stalls, 431 for a head
+/// too large over HTTP/1.1 and HTTP/2.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_endpoints_body_limits_bound_both_apis() {
+async fn an_endpoints_request_limits_bound_both_apis() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let demo = Demo::start(1).await;
     let (http, nbi) = support::nbi_as_root(&demo).await;
@@ -123,12 +124,18 @@ async fn an_endpoints_body_limits_bound_both_apis() {
         json!({"sztp-server:endpoint": [{"name": "small", "address": "127.0.0.1", "port": 0,
             "apis": ["native"], "limits": limits}]})
     };
-    for bad in [json!({"max-body-size": 1023}), json!({"body-timeout": 3601}), json!({"max-body-size": 67_108_865})] {
+    let bad = [
+        json!({"max-body-size": 1023}),
+        json!({"body-timeout": 3601}),
+        json!({"max-body-size": 67_108_865}),
+        json!({"max-header-size": 8191}),
+    ];
+    for bad in bad {
         let (status, body) =
             nbi_call(&http, reqwest::Method::POST, format!("{nbi}{ENDPOINTS}"), Some(entry(bad.clone()))).await;
         assert_eq!(status, 400, "{bad}: {body}");
     }
-    let limits = json!({"max-body-size": 2048, "body-timeout": 1});
+    let limits = json!({"max-body-size": 2048, "body-timeout": 1, "max-header-size": 16_384});
     let created =
         nbi_call(&http, reqwest::Method::POST, format!("{nbi}{ENDPOINTS}"), Some(entry(limits.clone()))).await;
     assert_eq!(created.0, 201, "{}", created.1);
@@ -142,6 +149,14 @@ async fn an_endpoints_body_limits_bound_both_apis() {
     assert_eq!(status, 413, "{body}");
     let (status, body) = nbi_call(&http, reqwest::Method::POST, types, Some(sized(100))).await;
     assert_ne!(status, 413, "{body}");
+    let h2 = reqwest::Client::builder().no_proxy().http2_prior_knowledge().build().unwrap();
+    for (client, version) in [(&http, "HTTP/1.1"), (&h2, "HTTP/2")] {
+        let health = format!("http://{addr}/health");
+        for (padding, expected) in [(8_000, 200), (20_000, 431)] {
+            let sent = client.get(&health).header("x-padding", "p".repeat(padding)).send().await.unwrap();
+            assert_eq!(sent.status().as_u16(), expected, "{version}, a {padding}-byte header");
+        }
+    }
 
     let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let head = format!(

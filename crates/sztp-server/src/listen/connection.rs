@@ -37,16 +37,16 @@ pub(crate) struct ConnService {
     pub(crate) limits: ListenLimits,
 }
 
-/// The largest HTTP/1.1 request head (a 64 KiB path fits; 400 KB headers get 431).
-const MAX_HEAD: usize = 128 * 1024;
-
 /// Builds the HTTP connection settings for `limits`.
 pub(crate) fn http_builder(limits: &ListenLimits) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     // The read buffer bounds a request head: hyper's default lets about 400 KiB of headers in.
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).max_buf_size(MAX_HEAD);
+    // hyper wants at least 8 KiB; the YANG range starts there.
+    let head = limits.max_head.max(8192);
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).max_buf_size(head);
     builder
         .http2()
+        .max_header_list_size(u32::try_from(head).unwrap_or(u32::MAX))
         .timer(TokioTimer::new())
         .keep_alive_interval(Some(Duration::from_secs(30)))
         .keep_alive_timeout(Duration::from_secs(20));

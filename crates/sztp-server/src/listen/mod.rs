@@ -52,6 +52,8 @@ pub struct LimitOverrides {
     pub idle_timeout: Option<Duration>,
     /// Both [`ListenLimits::tls_handshake_timeout`] and [`ListenLimits::header_read_timeout`].
     pub header_timeout: Option<Duration>,
+    /// [`ListenLimits::max_head`].
+    pub max_header_size: Option<usize>,
     /// Artifact downloads sent at once (applied by the routers, not by the listener).
     pub max_downloads: Option<usize>,
     /// Largest request body (applied by the routers).
@@ -119,6 +121,9 @@ pub struct ListenLimits {
     pub idle_timeout: Duration,
     /// How long connections of a removed or reconfigured endpoint may drain before being closed.
     pub drain_timeout: Duration,
+    /// The largest request head in bytes (HTTP/1.1 read buffer, HTTP/2 header list); larger is
+    /// 431 (a 64 KiB path fits the default).
+    pub max_head: usize,
 }
 
 impl ListenLimits {
@@ -131,6 +136,7 @@ impl ListenLimits {
             max_connections_per_source: o.max_connections_per_source.unwrap_or(self.max_connections_per_source),
             idle_timeout: o.idle_timeout.unwrap_or(self.idle_timeout),
             drain_timeout: self.drain_timeout,
+            max_head: o.max_header_size.unwrap_or(self.max_head),
         }
     }
 }
@@ -144,6 +150,7 @@ impl Default for ListenLimits {
             max_connections_per_source: 256,
             idle_timeout: Duration::from_secs(60),
             drain_timeout: Duration::from_secs(30),
+            max_head: 128 * 1024,
         }
     }
 }

@@ -218,6 +218,7 @@ const SZTP_SERVER_NODES: &[(&str, Kind)] = &[
     ("tenants/tenant/endpoints/endpoint/limits/max-connections", NUMBER),
     ("tenants/tenant/endpoints/endpoint/limits/max-connections-per-source", NUMBER),
     ("tenants/tenant/endpoints/endpoint/limits/max-downloads", NUMBER),
+    ("tenants/tenant/endpoints/endpoint/limits/max-header-size", NUMBER),
     ("tenants/tenant/endpoints/endpoint/listening", TEXT),
     ("tenants/tenant/endpoints/endpoint/name", TEXT),
     ("tenants/tenant/endpoints/endpoint/port", NUMBER),
