@@ -84,6 +84,7 @@ fn overrides(limits: &sztp_store::EndpointLimits) -> LimitOverrides {
         idle_timeout: secs(limits.idle_timeout_secs),
         header_timeout: secs(limits.header_timeout_secs),
         max_header_size: count(limits.max_header_size),
+        keepalive_interval: secs(limits.keepalive_interval_secs),
         max_downloads: count(limits.max_downloads),
         max_body_size: count(limits.max_body_size),
         body_timeout: secs(limits.body_timeout_secs),

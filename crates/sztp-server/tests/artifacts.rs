@@ -129,12 +129,21 @@ async fn a_download_beyond_max_downloads_waits_for_a_free_slot() {
     };
     demo.store.put_artifact(TenantId::DEFAULT, &artifact).await.unwrap();
 
+    // HEAD tells the length without reading the content, to devices and administrators alike.
+    let head = demo.client(Some("SN-0001")).head(demo.url(&format!("/files/{IMAGE}"))).send().await.unwrap();
+    assert_eq!((head.status().as_u16(), head.content_length()), (200, Some(SIZE as u64)));
+    assert!(head.bytes().await.unwrap().is_empty());
+
     // A second device endpoint, like the demo's, that sends one file at a time.
     let mut one = demo.store.get_endpoint("sbi").await.unwrap().unwrap();
     one.name = "one-at-a-time".into();
     one.limits.max_downloads = Some(1);
     demo.store.put_endpoint(&one).await.unwrap();
     let (http, nbi) = support::nbi_as_root(&demo).await;
+    let content_url = format!("http://{}/artifacts/default/{IMAGE}", demo.nbi);
+    let head = http.head(&content_url).basic_auth(ROOT.0, Some(ROOT.1)).send().await.unwrap();
+    let length = head.headers().get("content-length").map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!((head.status().as_u16(), length), (200, Some(SIZE.to_string())));
     let url = format!("{nbi}sztp-server:tenants/tenant=default/endpoints/endpoint=one-at-a-time");
     let mut addr = None;
     for _ in 0..500 {

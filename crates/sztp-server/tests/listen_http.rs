@@ -284,3 +284,38 @@ async fn idle_http2_connections_make_way_when_the_endpoint_is_full() {
     assert_eq!(newcomer.expect("served while 8 idle connections filled the endpoint"), "hello from a [test]");
     listeners.shutdown(Duration::from_secs(5)).await;
 }
+
+/// An endpoint's `keepalive-interval` paces HTTP/2 pings: a client that never answers them is
+/// disconnected within the interval and the ping timeout, long before any other limit.
+#[tokio::test]
+async fn an_http2_client_that_ignores_keepalive_pings_is_disconnected() {
+    use tokio::io::AsyncWriteExt;
+    let listeners = Listeners::new(factory(Default::default()));
+    let own = LimitOverrides { keepalive_interval: Some(Duration::from_secs(1)), ..LimitOverrides::default() };
+    let addr = apply_ok(&listeners, vec![EndpointSpec { limits: own, ..plain("a", "127.0.0.1:0") }]).await[0];
+    let mut conn = TcpStream::connect(addr).await.expect("connect");
+    // The client preface and an empty SETTINGS frame; then silence, pings unanswered.
+    conn.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0").await.expect("preface");
+    let frames = async {
+        let mut pings = 0;
+        loop {
+            let mut head = [0u8; 9];
+            if conn.read_exact(&mut head).await.is_err() {
+                return pings;
+            }
+            let len = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
+            let mut payload = vec![0u8; len];
+            if conn.read_exact(&mut payload).await.is_err() {
+                return pings;
+            }
+            // PING (type 6) without the ACK flag: the server's keep-alive.
+            if head[3] == 6 && head[4] & 1 == 0 {
+                pings += 1;
+            }
+        }
+    };
+    // Well under the 10 s a connection without a request gets otherwise.
+    let pings = tokio::time::timeout(Duration::from_secs(6), frames).await.expect("disconnected in time");
+    assert!(pings >= 1, "the server pinged before disconnecting");
+    listeners.shutdown(Duration::from_secs(5)).await;
+}

@@ -129,13 +129,14 @@ async fn an_endpoints_request_limits_bound_both_apis() {
         json!({"body-timeout": 3601}),
         json!({"max-body-size": 67_108_865}),
         json!({"max-header-size": 8191}),
+        json!({"keepalive-interval": 0}),
     ];
     for bad in bad {
         let (status, body) =
             nbi_call(&http, reqwest::Method::POST, format!("{nbi}{ENDPOINTS}"), Some(entry(bad.clone()))).await;
         assert_eq!(status, 400, "{bad}: {body}");
     }
-    let limits = json!({"max-body-size": 2048, "body-timeout": 1, "max-header-size": 16_384});
+    let limits = json!({"max-body-size": 2048, "body-timeout": 1, "max-header-size": 16_384, "keepalive-interval": 5});
     let created =
         nbi_call(&http, reqwest::Method::POST, format!("{nbi}{ENDPOINTS}"), Some(entry(limits.clone()))).await;
     assert_eq!(created.0, 201, "{}", created.1);

@@ -37,6 +37,9 @@ pub(crate) struct ConnService {
     pub(crate) limits: ListenLimits,
 }
 
+/// How long an HTTP/2 client has to answer a keep-alive ping before its connection closes.
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// Builds the HTTP connection settings for `limits`.
 pub(crate) fn http_builder(limits: &ListenLimits) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -48,8 +51,8 @@ pub(crate) fn http_builder(limits: &ListenLimits) -> auto::Builder<TokioExecutor
         .http2()
         .max_header_list_size(u32::try_from(head).unwrap_or(u32::MAX))
         .timer(TokioTimer::new())
-        .keep_alive_interval(Some(Duration::from_secs(30)))
-        .keep_alive_timeout(Duration::from_secs(20));
+        .keep_alive_interval(Some(limits.keepalive_interval))
+        .keep_alive_timeout(KEEPALIVE_TIMEOUT.min(limits.keepalive_interval));
     builder
 }
 

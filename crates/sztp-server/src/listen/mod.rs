@@ -52,6 +52,8 @@ pub struct LimitOverrides {
     pub idle_timeout: Option<Duration>,
     /// Both [`ListenLimits::tls_handshake_timeout`] and [`ListenLimits::header_read_timeout`].
     pub header_timeout: Option<Duration>,
+    /// [`ListenLimits::keepalive_interval`].
+    pub keepalive_interval: Option<Duration>,
     /// [`ListenLimits::max_head`].
     pub max_header_size: Option<usize>,
     /// Artifact downloads sent at once (applied by the routers, not by the listener).
@@ -121,6 +123,9 @@ pub struct ListenLimits {
     pub idle_timeout: Duration,
     /// How long connections of a removed or reconfigured endpoint may drain before being closed.
     pub drain_timeout: Duration,
+    /// How often an HTTP/2 connection is pinged; a client that does not answer within 20 s (or
+    /// this interval, if shorter) is disconnected.
+    pub keepalive_interval: Duration,
     /// The largest request head in bytes (HTTP/1.1 read buffer, HTTP/2 header list); larger is
     /// 431 (a 64 KiB path fits the default).
     pub max_head: usize,
@@ -137,6 +142,7 @@ impl ListenLimits {
             idle_timeout: o.idle_timeout.unwrap_or(self.idle_timeout),
             drain_timeout: self.drain_timeout,
             max_head: o.max_header_size.unwrap_or(self.max_head),
+            keepalive_interval: o.keepalive_interval.unwrap_or(self.keepalive_interval),
         }
     }
 }
@@ -151,6 +157,7 @@ impl Default for ListenLimits {
             idle_timeout: Duration::from_secs(60),
             drain_timeout: Duration::from_secs(30),
             max_head: 128 * 1024,
+            keepalive_interval: Duration::from_secs(30),
         }
     }
 }

@@ -52,6 +52,9 @@ pub struct EndpointLimits {
     /// Seconds for the TLS handshake and for a request head.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_timeout_secs: Option<u32>,
+    /// Seconds between HTTP/2 keep-alive pings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keepalive_interval_secs: Option<u32>,
     /// Largest request head in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_header_size: Option<u32>,

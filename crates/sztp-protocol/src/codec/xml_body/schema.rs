@@ -214,6 +214,7 @@ const SZTP_SERVER_NODES: &[(&str, Kind)] = &[
     ("tenants/tenant/endpoints/endpoint/limits/body-timeout", NUMBER),
     ("tenants/tenant/endpoints/endpoint/limits/header-timeout", NUMBER),
     ("tenants/tenant/endpoints/endpoint/limits/idle-timeout", NUMBER),
+    ("tenants/tenant/endpoints/endpoint/limits/keepalive-interval", NUMBER),
     ("tenants/tenant/endpoints/endpoint/limits/max-body-size", NUMBER),
     ("tenants/tenant/endpoints/endpoint/limits/max-connections", NUMBER),
     ("tenants/tenant/endpoints/endpoint/limits/max-connections-per-source", NUMBER),
