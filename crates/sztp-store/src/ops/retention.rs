@@ -29,14 +29,14 @@ impl Pruned {
     }
 }
 
-/// Deletes up to `batch` rows of `$entity` whose time is before `$cutoff` (and which match
-/// `$extra`), the oldest ids first; evaluates to the number deleted.
-macro_rules! prune {
-    ($store:expr, $entity:ident, $cutoff:expr, $batch:expr $(, $extra:expr)?) => {{
+/// Deletes up to `$batch` rows of `$entity` matching `$condition` (and `$extra`), the oldest ids
+/// first; evaluates to the number deleted.
+macro_rules! prune_where {
+    ($store:expr, $entity:ident, $condition:expr, $batch:expr $(, $extra:expr)?) => {{
         let ids: Vec<i64> = $entity::Entity::find()
             .select_only()
             .column($entity::Column::Id)
-            .filter($entity::Column::Time.lt($cutoff))
+            .filter($condition)
             $(.filter($extra))?
             .order_by_asc($entity::Column::Id)
             .limit($batch)
@@ -57,8 +57,15 @@ macro_rules! prune {
     }};
 }
 
+/// Deletes up to `batch` rows of `$entity` whose time is before `$cutoff`.
+macro_rules! prune {
+    ($store:expr, $entity:ident, $cutoff:expr, $batch:expr $(, $extra:expr)?) => {
+        prune_where!($store, $entity, $entity::Column::Time.lt($cutoff), $batch $(, $extra)?)
+    };
+}
+
 /// Deletes up to `batch` rows of `$entity` older than its newest `$budget` (by id, which grows
-/// with time; gaps left by deleted rows only make it keep fewer), matching `$extra`.
+/// with time; gaps left by deleted rows only make it keep fewer).
 macro_rules! prune_over {
     ($store:expr, $entity:ident, $budget:expr, $batch:expr $(, $extra:expr)?) => {{
         let newest: Option<i64> = $entity::Entity::find()
@@ -71,27 +78,7 @@ macro_rules! prune_over {
             .flatten();
         match newest.map(|n| n.saturating_sub($budget)) {
             Some(cutoff) if cutoff > 0 => {
-                let ids: Vec<i64> = $entity::Entity::find()
-                    .select_only()
-                    .column($entity::Column::Id)
-                    .filter($entity::Column::Id.lte(cutoff))
-                    $(.filter($extra))?
-                    .order_by_asc($entity::Column::Id)
-                    .limit($batch)
-                    .into_tuple()
-                    .all(&$store.conn())
-                    .await
-                    .map_err(db_err)?;
-                if ids.is_empty() {
-                    0
-                } else {
-                    $entity::Entity::delete_many()
-                        .filter($entity::Column::Id.is_in(ids))
-                        .exec(&$store.conn())
-                        .await
-                        .map_err(db_err)?
-                        .rows_affected
-                }
+                prune_where!($store, $entity, $entity::Column::Id.lte(cutoff), $batch $(, $extra)?)
             }
             _ => 0,
         }
