@@ -1,17 +1,20 @@
 //! XML request bodies (RFC 7950 §4.3; RFC 8040 §4.4–4.5 and action input; RFC 8072 YANG Patch)
 //! turned into the RFC 7951 JSON a JSON client sends for the same data, with the schema
-//! knowledge XML lacks ([`schema`]). DTDs, mixed content and unknown namespaces are refused.
+//! knowledge XML lacks ([`schema`]), and replies written back ([`xml_from_json`]). DTDs, mixed
+//! content and unknown namespaces are refused.
 
 mod parse;
 mod schema;
 #[cfg(test)]
 mod tests;
+mod write;
 
 use crate::model::restconf_errors::ErrorTag;
 use serde_json::{Map, Value};
 
 use parse::{Document, Element, is_blank};
 use schema::{Kind, SZTP_SERVER, Scalar, Schema, YANG_PATCH};
+pub use write::xml_from_json;
 
 /// The media type of a YANG Patch in XML (RFC 8072).
 pub const PATCH_XML: &str = "application/yang-patch+xml";

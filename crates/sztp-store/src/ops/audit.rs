@@ -58,8 +58,8 @@ impl Store {
             ..Default::default()
         };
         audit::Entity::insert(row).exec_without_returning(&txn).await.map_err(db_err)?;
-        let payload = serde_json::to_value(r).map_err(|e| StoreError::Invalid(e.to_string()))?;
         if self.events_enabled() {
+            let payload = serde_json::to_value(r).map_err(|e| StoreError::Invalid(e.to_string()))?;
             enqueue(&txn, r.tenant, "audit", &payload).await?;
         }
         txn.commit().await.map_err(db_err)

@@ -14,6 +14,7 @@ use super::auth::Caller;
 use sztp_protocol::codec::xml_body;
 
 use super::{MAX_BODY, conditional, error, paging, query, route, store_error, yang_patch};
+use crate::restconf::status::ReplyDocument;
 use crate::restconf::status::{is_ok, stamped};
 use crate::restconf::{BodyLimits, ErrorReply, YANG_JSON, YANG_XML, negotiate, read_body, request_encoding};
 use crate::state::AppState;
@@ -131,18 +132,28 @@ async fn read(app: &AppState, caller: &Caller, parts: &Parts, raw: &str) -> Resu
     if !is_ok(&response) {
         return Ok(response);
     }
+    let mut document = response.extensions().get::<ReplyDocument>().cloned();
     let mut bytes = body_bytes(response).await?;
     if !options.is_identity() {
-        let mut v: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| error(ErrorTag::OperationFailed, format!("reply is not JSON: {e}")))?;
+        // The handler's document when it kept one; a list written as it was paged, parsed.
+        let mut v: Value = match document.take() {
+            Some(ReplyDocument(doc)) => std::sync::Arc::unwrap_or_clone(doc),
+            None => serde_json::from_slice(&bytes)
+                .map_err(|e| error(ErrorTag::OperationFailed, format!("reply is not JSON: {e}")))?,
+        };
         query::apply(&mut v, &options);
         bytes = v.to_string().into();
+        document = Some(ReplyDocument(std::sync::Arc::new(v)));
     }
     let tag = conditional::etag(&bytes);
     let modified = app.config_changed_at();
     let not_modified =
         conditional::not_modified(&parts.headers, &tag, modified, options.content == query::Content::Config);
-    Ok(stamped(not_modified, tag, conditional::http_date(modified), YANG_JSON, bytes))
+    let mut reply = stamped(not_modified, tag, conditional::http_date(modified), YANG_JSON, bytes);
+    if let Some(document) = document {
+        reply.extensions_mut().insert(document);
+    }
+    Ok(reply)
 }
 
 /// The body of a reply built in this process.

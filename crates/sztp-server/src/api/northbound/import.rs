@@ -48,7 +48,7 @@ pub(super) async fn run(app: &AppState, tenant: TenantId, input: &Value) -> Resu
     }
     failures.sort_by_key(|f| f["index"].as_u64());
     let output = json!({ "sztp-server:output": { "created": created, "replaced": replaced, "skipped": skipped, "failure": failures } });
-    Ok(json_reply(&output))
+    Ok(json_reply(output))
 }
 
 /// The input's conflict policy and device entries (at least one).

@@ -36,11 +36,11 @@ pub(super) async fn serve(
     match (method.clone(), step.map(|s| (s.name.as_str(), s.key.clone()))) {
         (Method::GET, None) => {
             let keys: Vec<Value> = store.list_keys(tenant).await.map_err(store_error)?.iter().map(to_json).collect();
-            Ok(json_reply(&json!({ "sztp-server:keystore": { "asymmetric-key": keys } })))
+            Ok(json_reply(json!({ "sztp-server:keystore": { "asymmetric-key": keys } })))
         }
         (Method::GET, Some(("asymmetric-key", Some(name)))) => {
             let k = store.get_key(tenant, &name).await.map_err(store_error)?.ok_or_else(|| no_such("key", &name))?;
-            Ok(json_reply(&json!({ "sztp-server:asymmetric-key": [to_json(&k)] })))
+            Ok(json_reply(json!({ "sztp-server:asymmetric-key": [to_json(&k)] })))
         }
         (Method::DELETE, Some(("asymmetric-key", Some(name)))) => {
             store.get_key(tenant, &name).await.map_err(store_error)?.ok_or_else(|| no_such("key", &name))?;
@@ -82,7 +82,7 @@ async fn create_key(
     if action == "import" {
         output["algorithm"] = json!(stored.algorithm);
     }
-    Ok(json_reply(&json!({ "sztp-server:output": output })))
+    Ok(json_reply(json!({ "sztp-server:output": output })))
 }
 
 /// A key generated with the input's algorithm (P-256 by default).

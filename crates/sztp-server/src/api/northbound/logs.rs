@@ -106,7 +106,7 @@ pub(super) async fn serve(
         }
     };
     let body = json!({ format!("sztp-server:{name}"): { "entry": entries } });
-    Ok(crate::restconf::json_reply(&body))
+    Ok(crate::restconf::json_reply(body))
 }
 
 /// One bootstrapping-log entry in JSON.

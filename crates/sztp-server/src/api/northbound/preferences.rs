@@ -77,7 +77,7 @@ pub(super) async fn serve(
     match (method.clone(), input) {
         (Method::GET, _) => {
             let p = app.store().get_preferences().await.map_err(store_error)?;
-            Ok(json_reply(&json!({ "sztp-server:preferences": to_json(&p) })))
+            Ok(json_reply(json!({ "sztp-server:preferences": to_json(&p) })))
         }
         (_, _) if matches!(caller, Caller::FirstUse) => Err(first_use_refusal()),
         (Method::PUT, Some(body)) => {

@@ -88,7 +88,7 @@ pub(crate) async fn serve(
         }
         (Method::GET | Method::HEAD, Some(key)) => {
             let v = r.get(scope, key).await?.ok_or_else(|| no_such(r.list(), key))?;
-            Ok(json_reply(&json!({ format!("{MODULE}:{}", r.list()): [v] })))
+            Ok(json_reply(json!({ format!("{MODULE}:{}", r.list()): [v] })))
         }
         (Method::POST | Method::PUT, key) => create_or_replace(r, scope, *method == Method::POST, key, input).await,
         (Method::PATCH, Some(key)) => merge(r, scope, key, input).await,

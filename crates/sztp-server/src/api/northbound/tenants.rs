@@ -76,9 +76,9 @@ async fn get(app: &AppState, caller: &Caller, name: Option<&str>) -> Result<Resp
         entries.push(tenant_json(app, caller, &tenant.name, tenant.created_at).await?);
     }
     match name {
-        None => Ok(json_reply(&json!({ format!("{MODULE}:tenants"): { "tenant": entries } }))),
+        None => Ok(json_reply(json!({ format!("{MODULE}:tenants"): { "tenant": entries } }))),
         Some(n) if entries.is_empty() => Err(ErrorReply::no_such(Encoding::Json, format!("no tenant \"{n}\""))),
-        Some(_) => Ok(json_reply(&json!({ format!("{MODULE}:tenant"): entries }))),
+        Some(_) => Ok(json_reply(json!({ format!("{MODULE}:tenant"): entries }))),
     }
 }
 

@@ -107,7 +107,7 @@ pub(super) async fn run(app: &AppState, caller: &Caller, raw: &str, doc: &Value)
     uow.commit().await.map_err(store_error)?;
     app.touch_config();
     let status = json!({"ietf-yang-patch:yang-patch-status": {"patch-id": patch_id, "ok": [null]}});
-    Ok(crate::restconf::json_reply(&status))
+    Ok(crate::restconf::json_reply(status))
 }
 
 /// The path an edit's target names, below the resource the patch was sent to.
@@ -181,7 +181,7 @@ async fn failed(patch_id: &str, edit_id: &str, e: ErrorReply) -> Response {
         "patch-id": patch_id,
         "edit-status": {"edit": [{"edit-id": edit_id, "errors": errors}]}
     }});
-    crate::restconf::status::json_with_status(status, &body)
+    crate::restconf::status::json_with_status(status, body)
 }
 
 #[cfg(test)]

@@ -149,9 +149,14 @@ pub(crate) fn document_reply<T: YangDocument>(encoding: Encoding, doc: &T) -> Re
     (StatusCode::OK, [(header::CONTENT_TYPE, media_type(encoding))], doc.encode(encoding)).into_response()
 }
 
+/// The document a JSON reply holds, kept beside its bytes so that the query options and the
+/// XML form work on it without parsing the reply again.
+#[derive(Debug, Clone)]
+pub(crate) struct ReplyDocument(pub(crate) std::sync::Arc<Value>);
+
 /// `200 OK` holding an RFC 7951 JSON document.
-pub(crate) fn json_reply(body: &Value) -> Response {
-    (StatusCode::OK, [(header::CONTENT_TYPE, YANG_JSON)], body.to_string()).into_response()
+pub(crate) fn json_reply(body: Value) -> Response {
+    json_with_status(StatusCode::OK, body)
 }
 
 /// `204 No Content`: done, nothing to say.
@@ -301,6 +306,8 @@ impl ErrorReply {
 }
 
 /// A JSON document with the status of the error it reports (a YANG Patch status).
-pub(crate) fn json_with_status(status: StatusCode, body: &Value) -> Response {
-    (status, [(header::CONTENT_TYPE, YANG_JSON)], body.to_string()).into_response()
+pub(crate) fn json_with_status(status: StatusCode, body: Value) -> Response {
+    let mut response = (status, [(header::CONTENT_TYPE, YANG_JSON)], body.to_string()).into_response();
+    response.extensions_mut().insert(ReplyDocument(std::sync::Arc::new(body)));
+    response
 }
