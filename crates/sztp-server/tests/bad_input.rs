@@ -1102,7 +1102,7 @@ async fn list_keys_are_percent_decoded_once() {
 }
 
 /// A method a resource does not support is 405 with an errors body (RFC 8040 §7.1), and OPTIONS
-/// is supported on every resource (RFC 8040 §4.1).
+/// is supported on every resource (RFC 8040 §4.1), over HTTP/1.1 and HTTP/2.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsupported_methods_get_405_with_an_errors_body() {
     let demo = Demo::start(1).await;
@@ -1128,6 +1128,23 @@ async fn unsupported_methods_get_405_with_an_errors_body() {
         let request = head(method, admins, &[("Content-Length", "0"), ("Authorization", &authorization)]);
         let reply = raw_exchange(&mut tcp, &request).await;
         oracle.expect_raw(&format!("northbound {method} {admins}"), reply.as_ref(), &[status], true);
+    }
+    // The same over HTTP/2: the device's TLS connection negotiates it, the operator's is h2c.
+    let device = demo.client(Some("SN-0001"));
+    let h2c = nbi_client(true);
+    let requests = [
+        ("southbound POST /restconf", device.post(demo.url("/restconf")), 405),
+        ("northbound TRACE", h2c.request(Method::TRACE, format!("http://{}{admins}", demo.nbi)), 405),
+        ("northbound OPTIONS", h2c.request(Method::OPTIONS, format!("http://{}{admins}", demo.nbi)), 200),
+    ];
+    for (what, request, status) in requests {
+        let reply = request.basic_auth(ROOT.0, Some(ROOT.1)).send().await.unwrap();
+        let (version, got) = (reply.version(), reply.status().as_u16());
+        let body = reply.text().await.unwrap_or_default();
+        let errors_body = status == 200 || body.contains("errors");
+        if version != reqwest::Version::HTTP_2 || got != status || !errors_body {
+            oracle.fail(format!("{what} over HTTP/2: {version:?} {got} {body:?}"));
+        }
     }
     let options = http.request(Method::OPTIONS, format!("{nbi}{DEVICES}")).basic_auth(ROOT.0, Some(ROOT.1));
     let reply = options.send().await.unwrap();
