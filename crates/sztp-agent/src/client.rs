@@ -159,11 +159,40 @@ impl Connection for ServerClient {
         }
     }
 
-    /// A boot image, fetched with this connection's trust.
+    /// A boot image, fetched with this connection's trust. A server too busy to send it now
+    /// (503) is asked again after the wait it names, a few times, as after a site-wide power cut
+    /// every device wants its image at once.
     async fn download(&self, uri: &str) -> Result<Vec<u8>, String> {
-        let response = self.http.get(uri).send().await.and_then(|r| r.error_for_status()).map_err(|e| chain(&e))?;
+        let mut attempt = 1;
+        let response = loop {
+            let response = self.http.get(uri).send().await.map_err(|e| chain(&e))?;
+            match busy_wait(response.status(), response.headers()) {
+                Some(wait) if attempt < DOWNLOAD_ATTEMPTS => {
+                    attempt += 1;
+                    tokio::time::sleep(wait).await;
+                }
+                _ => break response.error_for_status().map_err(|e| chain(&e))?,
+            }
+        };
         response.bytes().await.map(Vec::from).map_err(|e| chain(&e))
     }
+}
+
+/// Tries of one download URI while the server answers 503.
+const DOWNLOAD_ATTEMPTS: u32 = 6;
+
+/// How long to wait before asking a busy server again: its `Retry-After` in seconds, kept
+/// between 1 s and 60 s (10 s when absent or an HTTP date); `None` unless the reply is 503.
+fn busy_wait(status: StatusCode, headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    if status != StatusCode::SERVICE_UNAVAILABLE {
+        return None;
+    }
+    let seconds = headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(10);
+    Some(Duration::from_secs(seconds.clamp(1, 60)))
 }
 
 /// HTTP redirects as reqwest follows them (ten at most), except from https to another scheme:
@@ -207,6 +236,83 @@ fn error_message(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_busy_server_is_asked_again_after_the_wait_it_names_within_bounds() {
+        use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+        let with = |value: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+            h
+        };
+        let busy = StatusCode::SERVICE_UNAVAILABLE;
+        assert_eq!(busy_wait(busy, &with("7")), Some(Duration::from_secs(7)));
+        assert_eq!(busy_wait(busy, &with("0")), Some(Duration::from_secs(1)));
+        assert_eq!(busy_wait(busy, &with("86400")), Some(Duration::from_secs(60)));
+        assert_eq!(busy_wait(busy, &with("Wed, 21 Oct 2026 07:28:00 GMT")), Some(Duration::from_secs(10)));
+        assert_eq!(busy_wait(busy, &HeaderMap::new()), Some(Duration::from_secs(10)));
+        assert_eq!(busy_wait(StatusCode::NOT_FOUND, &with("7")), None, "only 503 is asked again");
+        assert_eq!(busy_wait(StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new()), None);
+    }
+
+    /// A TLS server on loopback that answers each request (one per connection) with the next
+    /// of `replies`; the number of requests it saw.
+    async fn scripted_server(replies: Vec<&'static str>) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+        let cert = sztp_testkit::TestPki::generate().idevid("server");
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pkcs8_der.clone()));
+        let config = tokio_rustls::rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![CertificateDer::from(cert.cert_der.clone())], key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = seen.clone();
+        tokio::spawn(async move {
+            for reply in replies {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let mut tls = acceptor.accept(tcp).await.unwrap();
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = tls.read(&mut buf).await.unwrap();
+                    assert!(n > 0, "the client closed before sending a request");
+                    head.extend_from_slice(&buf[..n]);
+                }
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tls.write_all(reply.as_bytes()).await.unwrap();
+                tls.shutdown().await.unwrap();
+            }
+        });
+        (format!("https://127.0.0.1:{}", addr.port()), seen)
+    }
+
+    #[tokio::test]
+    async fn a_download_answered_503_is_fetched_again_after_retry_after() {
+        let busy =
+            "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        let ok = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nimage";
+        let (url, seen) = scripted_server(vec![busy, ok]).await;
+        let pki = sztp_testkit::TestPki::generate();
+        let idevid = pki.idevid("SN-1");
+        let identity = Identity {
+            serial: "SN-1".into(),
+            chain: vec![sztp_protocol::x509::Certificate::from_der(&idevid.cert_der).unwrap()],
+            key_pkcs8: idevid.key_pkcs8_der.clone(),
+            hw_model: "test".into(),
+            os_name: "TestOS".into(),
+            os_version: "1".into(),
+        };
+        // No anchors: a provisional connection, which takes the test server's certificate.
+        let client = ServerClient::new(&identity, &url, &[], Duration::from_secs(10)).unwrap();
+        let started = std::time::Instant::now();
+        let image = client.download(&format!("{url}/image.bin")).await.unwrap();
+        assert_eq!((image.as_slice(), seen.load(std::sync::atomic::Ordering::SeqCst)), (&b"image"[..], 2));
+        assert!(started.elapsed() >= Duration::from_secs(1), "the wait the server named was kept");
+    }
 
     #[test]
     fn dhcp_style_urls_get_the_restconf_root() {
