@@ -255,6 +255,19 @@ mod tests {
         assert_eq!(busy_wait(StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new()), None);
     }
 
+    /// SN-1 with an IDevID of `pki`.
+    fn device(pki: &sztp_testkit::TestPki) -> Identity {
+        let idevid = pki.idevid("SN-1");
+        Identity {
+            serial: "SN-1".into(),
+            chain: vec![sztp_protocol::x509::Certificate::from_der(&idevid.cert_der).unwrap()],
+            key_pkcs8: idevid.key_pkcs8_der.clone(),
+            hw_model: "test".into(),
+            os_name: "TestOS".into(),
+            os_version: "1".into(),
+        }
+    }
+
     /// A TLS server on loopback that answers each request (one per connection) with the next
     /// of `replies`; the number of requests it saw.
     async fn scripted_server(replies: Vec<&'static str>) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
@@ -297,15 +310,7 @@ mod tests {
         let ok = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nimage";
         let (url, seen) = scripted_server(vec![busy, ok]).await;
         let pki = sztp_testkit::TestPki::generate();
-        let idevid = pki.idevid("SN-1");
-        let identity = Identity {
-            serial: "SN-1".into(),
-            chain: vec![sztp_protocol::x509::Certificate::from_der(&idevid.cert_der).unwrap()],
-            key_pkcs8: idevid.key_pkcs8_der.clone(),
-            hw_model: "test".into(),
-            os_name: "TestOS".into(),
-            os_version: "1".into(),
-        };
+        let identity = device(&pki);
         // No anchors: a provisional connection, which takes the test server's certificate.
         let client = ServerClient::new(&identity, &url, &[], Duration::from_secs(10)).unwrap();
         let started = std::time::Instant::now();
@@ -324,15 +329,7 @@ mod tests {
     #[test]
     fn clients_are_for_https_servers_only() {
         let pki = sztp_testkit::TestPki::generate();
-        let idevid = pki.idevid("SN-1");
-        let identity = Identity {
-            serial: "SN-1".into(),
-            chain: vec![sztp_protocol::x509::Certificate::from_der(&idevid.cert_der).unwrap()],
-            key_pkcs8: idevid.key_pkcs8_der.clone(),
-            hw_model: "test".into(),
-            os_name: "TestOS".into(),
-            os_version: "1".into(),
-        };
+        let identity = device(&pki);
         let anchors = [pki.manufacturer_anchor_der()];
         let timeout = Duration::from_secs(1);
         assert!(ServerClient::new(&identity, "https://sztp.example:8443", &anchors, timeout).is_ok());

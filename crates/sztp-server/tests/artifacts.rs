@@ -145,16 +145,8 @@ async fn a_download_beyond_max_downloads_waits_for_a_free_slot() {
     let length = head.headers().get("content-length").map(|v| v.to_str().unwrap().to_owned());
     assert_eq!((head.status().as_u16(), length), (200, Some(SIZE.to_string())));
     let url = format!("{nbi}sztp-server:tenants/tenant=default/endpoints/endpoint=one-at-a-time");
-    let mut addr = None;
-    for _ in 0..500 {
-        let (_, body) = support::nbi_call(&http, reqwest::Method::GET, url.clone(), None).await;
-        if let Some(a) = body["sztp-server:endpoint"][0]["listening"].as_str() {
-            addr = Some(a.to_owned());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let addr = addr.expect("the endpoint listens");
+    let listening = support::wait_for(&http, &url, |e| e["listening"].is_string()).await;
+    let addr = listening["listening"].as_str().unwrap().to_owned();
     let file = format!("https://{addr}/files/{IMAGE}");
 
     // The first download is not read: its slot stays taken.

@@ -7,22 +7,9 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Demo, GBD, nbi_call, post};
+use support::{Demo, GBD, nbi_call, post, wait_for};
 
 const ENDPOINTS: &str = "sztp-server:tenants/tenant=default/endpoints";
-
-/// Reads the endpoint until `done` holds for it; the rebind runs in the server's main loop.
-async fn wait_for(http: &reqwest::Client, url: &str, done: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..250 {
-        let (_, body) = nbi_call(http, reqwest::Method::GET, url.to_owned(), None).await;
-        let entry = body["sztp-server:endpoint"][0].clone();
-        if done(&entry) {
-            return entry;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("endpoint never reached the expected state");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endpoint_changes_through_the_api_rebind_live() {

@@ -183,3 +183,21 @@ pub async fn nbi_as_root(demo: &Demo) -> (reqwest::Client, String) {
     assert_eq!(resp.status().as_u16(), 201, "first administrator");
     (http, nbi)
 }
+
+/// Reads the endpoint entry at `url` until `done` holds for it (the rebind runs in the server's
+/// main loop); panics after five seconds.
+pub async fn wait_for(
+    http: &reqwest::Client,
+    url: &str,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    for _ in 0..250 {
+        let (_, body) = nbi_call(http, reqwest::Method::GET, url.to_owned(), None).await;
+        let entry = body["sztp-server:endpoint"][0].clone();
+        if done(&entry) {
+            return entry;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("endpoint never reached the expected state");
+}
