@@ -3,10 +3,14 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::Value;
+use sztp_protocol::model::northbound::ListEntry;
+use sztp_protocol::model::northbound::device::{Device, Signing};
+use sztp_protocol::model::northbound::device_type::DeviceType;
+use sztp_protocol::model::northbound::import::{ImportInput, ImportOutput, OnConflict};
+use sztp_protocol::model::northbound::trust::{OwnerCertificate, Voucher};
+use sztp_protocol::model::yang_patch::{Edit, Operation, YangPatch};
 use sztp_protocol::x509::Certificate;
 
 use super::mint::Masa;
@@ -108,15 +112,15 @@ pub(crate) async fn register(
     let nbi = Nbi { http, base, registrar };
 
     let device_type = pick_device_type(&nbi).await?;
-    let name = device_type["name"].as_str().unwrap_or_default().to_owned();
-    let pinned = match (masa, device_type["owner-certificate"].as_str()) {
+    let name = device_type.name.clone();
+    let pinned = match (masa, &device_type.owner_certificate) {
         (Some(_), Some(owner)) => Some(owner_root(&nbi, owner).await?),
         (Some(_), None) => {
             return Err(AgentError::Config(format!(
                 "device type \"{name}\" has no owner certificate for vouchers to pin"
             )));
         }
-        (None, _) if device_type["signing"] == "signed" => {
+        (None, _) if device_type.signing == Signing::Signed => {
             return Err(AgentError::Config(format!(
                 "device type \"{name}\" signs conveyed information: give --masa-cert and --masa-key so each device gets a voucher"
             )));
@@ -124,21 +128,21 @@ pub(crate) async fn register(
         (None, _) => None,
     };
 
-    let devices: Vec<Value> = serials.iter().map(|s| json!({"serial": s, "device-type": name})).collect();
-    let input = json!({"sztp-server:input": {"on-conflict": "replace", "device": devices}});
+    let devices = serials.iter().map(|s| Device::new(s, &name)).collect();
+    let input = ImportInput { on_conflict: OnConflict::Replace, devices }.document();
     let output = nbi.call(Method::POST, "devices/import", "application/yang-data+json", Some(input)).await?;
-    let output = &output["sztp-server:output"];
-    if let Some(f) = output["failure"].as_array().and_then(|f| f.first()) {
+    let output = ImportOutput::from_document(&output).map_err(|e| unexpected("devices/import", &e))?;
+    if let Some(f) = output.failures.first() {
         return Err(AgentError::Config(format!(
             "registration refused: device {}: {}",
-            f["serial"].as_str().unwrap_or("?"),
-            f["reason"].as_str().unwrap_or("?")
+            f.serial.as_deref().unwrap_or("?"),
+            f.reason
         )));
     }
     let mut registered = Registered {
         device_type: name,
-        created: output["created"].as_u64().unwrap_or(0),
-        replaced: output["replaced"].as_u64().unwrap_or(0),
+        created: u64::from(output.created),
+        replaced: u64::from(output.replaced),
         vouchers: 0,
     };
 
@@ -146,15 +150,15 @@ pub(crate) async fn register(
         for (n, chunk) in serials.chunks(VOUCHERS_PER_PATCH).enumerate() {
             let mut edits = Vec::with_capacity(chunk.len());
             for serial in chunk {
-                let cms = masa.voucher(serial, &pinned)?;
-                edits.push(json!({
-                    "edit-id": serial,
-                    "operation": "replace",
-                    "target": format!("/voucher={serial}"),
-                    "value": {"sztp-server:voucher": [{"serial": serial, "cms": B64.encode(cms)}]},
-                }));
+                let voucher = Voucher { serial: serial.clone(), cms: masa.voucher(serial, &pinned)?, expires_at: None };
+                edits.push(Edit {
+                    id: serial.clone(),
+                    operation: Operation::Replace,
+                    target: format!("/voucher={serial}"),
+                    value: Some(voucher.document()),
+                });
             }
-            let patch = json!({"ietf-yang-patch:yang-patch": {"patch-id": format!("sim-vouchers-{n}"), "edit": edits}});
+            let patch = YangPatch { patch_id: format!("sim-vouchers-{n}"), edits }.document();
             nbi.call(Method::PATCH, "vouchers", "application/yang-patch+json", Some(patch)).await?;
             registered.vouchers += chunk.len();
         }
@@ -162,13 +166,18 @@ pub(crate) async fn register(
     Ok(registered)
 }
 
+/// A reply the server should not have sent.
+fn unexpected(what: &str, e: &sztp_protocol::codec::DecodeError) -> AgentError {
+    AgentError::Config(format!("registration: unexpected reply to {what}: {e}"))
+}
+
 /// The named device type, or the tenant's only one.
-async fn pick_device_type(nbi: &Nbi<'_>) -> Result<Value, AgentError> {
+async fn pick_device_type(nbi: &Nbi<'_>) -> Result<DeviceType, AgentError> {
     let list = nbi.get("device-types").await?;
-    let types = list["sztp-server:device-types"]["device-type"].as_array().cloned().unwrap_or_default();
-    let names: Vec<&str> = types.iter().filter_map(|t| t["name"].as_str()).collect();
+    let types = DeviceType::from_reply(&list).map_err(|e| unexpected("device-types", &e))?;
+    let names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
     match &nbi.registrar.device_type {
-        Some(wanted) => types.iter().find(|t| t["name"] == wanted.as_str()).cloned().ok_or_else(|| {
+        Some(wanted) => types.iter().find(|t| t.name == *wanted).cloned().ok_or_else(|| {
             AgentError::Config(format!(
                 "device type \"{wanted}\" does not exist on the server (it has: {})",
                 names.join(", ")
@@ -187,12 +196,12 @@ async fn pick_device_type(nbi: &Nbi<'_>) -> Result<Value, AgentError> {
 /// owner certificate itself when it comes alone).
 async fn owner_root(nbi: &Nbi<'_>, name: &str) -> Result<Vec<u8>, AgentError> {
     let v = nbi.get(&format!("owner-certificates/owner-certificate={name}")).await?;
-    let last = v["sztp-server:owner-certificate"][0]["certificate"]
-        .as_array()
-        .and_then(|c| c.last())
-        .and_then(Value::as_str)
+    let found = OwnerCertificate::from_reply(&v).map_err(|e| unexpected("owner-certificates", &e))?;
+    let der = found
+        .into_iter()
+        .next()
+        .and_then(|oc| oc.certificates.last().cloned())
         .ok_or_else(|| AgentError::Config(format!("owner certificate \"{name}\" has no certificate")))?;
-    let der = B64.decode(last).map_err(|e| AgentError::Config(format!("owner certificate \"{name}\": {e}")))?;
     Certificate::from_der(&der).map_err(|e| AgentError::Config(format!("owner certificate \"{name}\": {e}")))?;
     Ok(der)
 }
@@ -224,6 +233,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn error_messages_are_found_in_restconf_errors_and_patch_status() {

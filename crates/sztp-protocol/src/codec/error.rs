@@ -19,6 +19,8 @@ pub enum DecodeErrorKind {
     InvalidValue,
     /// The document exceeds a size or depth limit (`too-big`).
     TooBig,
+    /// Two list entries with one key (`data-exists`).
+    DataExists,
 }
 
 impl DecodeErrorKind {
@@ -32,6 +34,7 @@ impl DecodeErrorKind {
             DecodeErrorKind::BadElement => "bad-element",
             DecodeErrorKind::InvalidValue => "invalid-value",
             DecodeErrorKind::TooBig => "too-big",
+            DecodeErrorKind::DataExists => "data-exists",
         }
     }
 }

@@ -3,9 +3,11 @@
 pub mod bootstrap_rpc;
 pub mod conveyed_info;
 pub mod csr;
+pub mod northbound;
 pub mod progress;
 pub mod restconf_errors;
 pub mod voucher;
+pub mod yang_patch;
 
 use crate::codec::tree::Node;
 use crate::codec::{DecodeError, Encoding, decode_document, encode_document};

@@ -5,6 +5,8 @@ use std::io::Read;
 
 use reqwest::Method;
 use serde_json::{Value, json};
+use sztp_protocol::model::northbound::ListEntry;
+use sztp_protocol::model::northbound::device::Device;
 
 use super::{Client, Profile, encode, load_profiles, save_profiles, tenant_path};
 use crate::CtlError;
@@ -100,11 +102,8 @@ pub fn device_add(
     device_type: &str,
     code: Option<&str>,
 ) -> Result<(), CtlError> {
-    let mut entry = json!({ "serial": serial, "device-type": device_type });
-    if let Some(code) = code {
-        entry["activation-code"] = json!(code);
-    }
-    let body = json!({ "sztp-server:device": [entry] }).to_string().into_bytes();
+    let device = Device { activation_code: code.map(str::to_owned), ..Device::new(serial, device_type) };
+    let body = device.document().to_string().into_bytes();
     client.call(Method::POST, &devices_path(tenant), Some(body))?;
     outln!("device {serial} added");
     Ok(())

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use reqwest::Method;
 use serde_json::{Value, json};
+use sztp_protocol::model::northbound::import::ImportOutput;
 
 use super::progress::Progress;
 use super::{Client, tenant_path};
@@ -120,15 +121,14 @@ pub fn run(
         let devices: Vec<&Value> = chunk.iter().map(|r| &r.entry).collect();
         let body = json!({ "sztp-server:input": { "on-conflict": on_conflict, "device": devices } });
         let reply = client.call(Method::POST, &path, Some(body.to_string().into_bytes()))?;
-        let out = &reply.body["sztp-server:output"];
-        created += out["created"].as_u64().unwrap_or(0);
-        replaced += out["replaced"].as_u64().unwrap_or(0);
-        skipped += out["skipped"].as_u64().unwrap_or(0);
-        for f in out["failure"].as_array().into_iter().flatten() {
-            let index = f["index"].as_u64().unwrap_or(0) as usize;
-            let line = chunk.get(index).map_or(0, |r| r.line);
-            let serial = f["serial"].as_str().unwrap_or("-").to_owned();
-            failures.push((line, serial, f["reason"].as_str().unwrap_or("").to_owned()));
+        let out = ImportOutput::from_document(&reply.body)
+            .map_err(|e| CtlError::Refused(format!("unexpected reply to devices/import: {e}")))?;
+        created += u64::from(out.created);
+        replaced += u64::from(out.replaced);
+        skipped += u64::from(out.skipped);
+        for f in out.failures {
+            let line = usize::try_from(f.index).ok().and_then(|i| chunk.get(i)).map_or(0, |r| r.line);
+            failures.push((line, f.serial.unwrap_or_else(|| "-".to_owned()), f.reason));
         }
         progress.update((n * batch + chunk.len()).min(rows.len()));
     }

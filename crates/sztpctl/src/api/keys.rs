@@ -6,6 +6,7 @@ use std::path::Path;
 use base64::Engine;
 use reqwest::Method;
 use serde_json::{Value, json};
+use sztp_protocol::model::northbound::keys::{CreateKey, CreatedKey};
 
 use super::{Client, cell, encode, list, sha256_colon_hex, short_time, tenant_path};
 use crate::CtlError;
@@ -40,18 +41,20 @@ fn fingerprint(public_key_b64: &Value) -> String {
 }
 
 /// Invokes `keystore/generate` or `keystore/import` and returns the action's output.
-fn action(client: &Client, tenant: &str, which: &str, input: Value) -> Result<Value, CtlError> {
-    let body = json!({ "sztp-server:input": input }).to_string().into_bytes();
-    let reply = client.call(Method::POST, &tenant_path(tenant, &format!("keystore/{which}")), Some(body))?;
-    Ok(reply.body["sztp-server:output"].clone())
+fn action(client: &Client, tenant: &str, input: &CreateKey) -> Result<CreatedKey, CtlError> {
+    let body = input.document().to_string().into_bytes();
+    let path = tenant_path(tenant, &format!("keystore/{}", input.action()));
+    let reply = client.call(Method::POST, &path, Some(body))?;
+    CreatedKey::from_document(&reply.body).map_err(|e| CtlError::Refused(format!("unexpected reply: {e}")))
 }
 
 /// Prints what an action made: the key's algorithm and fingerprint.
-fn report(name: &str, verb: &str, algorithm: &str, output: &Value, json_out: bool) -> Result<(), CtlError> {
-    let fp = fingerprint(&output["public-key"]);
+fn report(name: &str, verb: &str, algorithm: &str, output: &CreatedKey, json_out: bool) -> Result<(), CtlError> {
+    let public_key = base64::engine::general_purpose::STANDARD.encode(&output.public_key);
+    let fp = sha256_colon_hex(&output.public_key);
     if json_out {
         crate::print_json(&json!({
-            "name": name, "algorithm": algorithm, "public-key": output["public-key"], "fingerprint": fp
+            "name": name, "algorithm": algorithm, "public-key": public_key, "fingerprint": fp
         }))
     } else {
         outln!("key {name} {verb} ({algorithm})");
@@ -68,13 +71,10 @@ fn generate(
     public_key: Option<&Path>,
     json_out: bool,
 ) -> Result<(), CtlError> {
-    let output = action(client, tenant, "generate", json!({ "name": name, "algorithm": algorithm }))?;
+    let input = CreateKey::Generate { name: name.to_owned(), algorithm: Some(algorithm.to_owned()) };
+    let output = action(client, tenant, &input)?;
     if let Some(path) = public_key {
-        let der = output["public-key"]
-            .as_str()
-            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-            .ok_or_else(|| CtlError::Refused("the server returned no public key".into()))?;
-        let pem = der::pem::encode_string("PUBLIC KEY", der::pem::LineEnding::LF, &der)
+        let pem = der::pem::encode_string("PUBLIC KEY", der::pem::LineEnding::LF, &output.public_key)
             .map_err(|e| CtlError::input(format!("PEM: {e}")))?;
         std::fs::write(path, pem).map_err(|e| CtlError::input(format!("{}: {e}", path.display())))?;
     }
@@ -82,10 +82,9 @@ fn generate(
 }
 
 fn import(client: &Client, tenant: &str, name: &str, file: &Path, json_out: bool) -> Result<(), CtlError> {
-    let der = crate::input::read_pkcs8_key(file)?;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
-    let output = action(client, tenant, "import", json!({ "name": name, "private-key": b64 }))?;
-    let algorithm = output["algorithm"].as_str().unwrap_or("-").to_owned();
+    let private_key = crate::input::read_pkcs8_key(file)?;
+    let output = action(client, tenant, &CreateKey::Import { name: name.to_owned(), private_key })?;
+    let algorithm = output.algorithm.clone().unwrap_or_else(|| "-".to_owned());
     report(name, "imported", &algorithm, &output, json_out)
 }
 

@@ -3,9 +3,12 @@
 
 use std::path::Path;
 
-use base64::Engine;
 use reqwest::Method;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+use sztp_protocol::model::northbound::response::{
+    BootImage, ConfigurationHandling, Onboarding, RedirectServer, Response, ResponseKind,
+};
+use sztp_protocol::model::northbound::{ListEntry, YangEnum};
 
 use super::rules::{self, Target};
 use super::{Client, cell, encode, list, tenant_path};
@@ -34,7 +37,7 @@ fn read_text(path: &Path) -> Result<String, CtlError> {
 }
 
 /// `https://host[:port]` (or `host[:port]`) as a redirect `server` entry.
-pub(crate) fn redirect_server(url: &str) -> Result<Value, String> {
+pub(crate) fn redirect_server(url: &str) -> Result<RedirectServer, String> {
     let bad = |why: &str| format!("--redirect {url:?}: {why} (https://host[:port])");
     let rest = match url.split_once("://") {
         Some(("https", rest)) => rest,
@@ -54,34 +57,26 @@ pub(crate) fn redirect_server(url: &str) -> Result<Value, String> {
             _ => (authority, None),
         }
     };
-    let mut server = json!({ "address": host });
-    if let Some(p) = port {
-        server["port"] = json!(p.parse::<u16>().map_err(|_| bad("bad port"))?);
-    }
-    Ok(server)
+    let port = port.map(|p| p.parse::<u16>().map_err(|_| bad("bad port"))).transpose()?;
+    Ok(RedirectServer { address: host.to_owned(), port, trust_anchors: Vec::new() })
 }
 
 /// The response entry the flags describe: redirect or onboarding information.
-fn build(client: &Client, tenant: &str, a: &ResponseAddArgs) -> Result<Value, CtlError> {
+fn build(client: &Client, tenant: &str, a: &ResponseAddArgs) -> Result<Response, CtlError> {
     if !a.redirect.is_empty() {
-        let anchors: Vec<String> = match &a.trust_anchor {
-            Some(file) => crate::input::read_certificates(&[file])?
-                .iter()
-                .map(|c| base64::engine::general_purpose::STANDARD.encode(c.der()))
-                .collect(),
+        let anchors: Vec<Vec<u8>> = match &a.trust_anchor {
+            Some(file) => crate::input::read_certificates(&[file])?.iter().map(|c| c.der().to_vec()).collect(),
             None => Vec::new(),
         };
         let mut servers = Vec::new();
         for url in &a.redirect {
             let mut s = redirect_server(url).map_err(CtlError::input)?;
-            if !anchors.is_empty() {
-                s["trust-anchor"] = json!(anchors);
-            }
+            s.trust_anchors.clone_from(&anchors);
             servers.push(s);
         }
-        return Ok(json!({ "name": a.name, "redirect": { "server": servers } }));
+        return Ok(Response { name: a.name.clone(), kind: ResponseKind::Redirect(servers) });
     }
-    let mut o = Map::new();
+    let mut o = Onboarding::default();
     let wants_image = a.os_name.is_some()
         || a.os_version.is_some()
         || !a.image_uris.is_empty()
@@ -95,22 +90,24 @@ fn build(client: &Client, tenant: &str, a: &ResponseAddArgs) -> Result<Value, Ct
         if a.image_uris.is_empty() && a.image_artifact.is_none() {
             return Err(CtlError::input("a boot image needs --image-uri URL or --image-artifact NAME"));
         }
-        let mut image = json!({ "os-name": os_name, "os-version": os_version });
         for uri in &a.image_uris {
             super::artifacts::check_uri(uri).map_err(CtlError::input)?;
         }
-        if !a.image_uris.is_empty() {
-            image["download-uri"] = json!(a.image_uris);
-        }
+        let mut image = BootImage {
+            os_name: os_name.clone(),
+            os_version: os_version.clone(),
+            download_uris: a.image_uris.clone(),
+            ..BootImage::default()
+        };
         if let Some(file) = &a.image_file {
-            image["sha-256"] = json!(super::artifacts::hash_file(file)?.0);
+            image.sha256 = Some(super::artifacts::hash_file(file)?.0);
         }
         if let Some(hex) = &a.image_sha256 {
             let bytes = crate::input::parse_hex(hex)?;
             if bytes.len() != 32 {
                 return Err(CtlError::input(format!("--image-sha256: {} octets, a SHA-256 has 32", bytes.len())));
             }
-            image["sha-256"] = json!(crate::input::to_hex(&bytes, ":"));
+            image.sha256 = Some(crate::input::to_hex(&bytes, ":"));
         }
         if let Some(name) = &a.image_artifact {
             let reply = client.call(Method::GET, &tenant_path(tenant, "artifacts"), None)?;
@@ -119,21 +116,24 @@ fn build(client: &Client, tenant: &str, a: &ResponseAddArgs) -> Result<Value, Ct
                     "no artifact \"{name}\" (upload it with `sztpctl artifact add image FILE`)"
                 )));
             }
-            image["artifact"] = json!(name);
+            image.artifact = Some(name.clone());
         }
-        o.insert("boot-image".into(), image);
+        o.boot_image = Some(image);
     }
     if let Some(f) = &a.pre_script {
-        o.insert("pre-configuration-script".into(), json!(read_text(f)?));
+        o.pre_configuration_script = Some(read_text(f)?);
     }
     if let Some(f) = &a.config {
-        o.insert("configuration-handling".into(), json!(a.config_handling));
-        o.insert("configuration".into(), json!(read_text(f)?));
+        let handling = ConfigurationHandling::parse(&a.config_handling).ok_or_else(|| {
+            CtlError::input(format!("--config-handling is one of {}", ConfigurationHandling::NAMES.join(", ")))
+        })?;
+        o.configuration_handling = Some(handling);
+        o.configuration = Some(read_text(f)?);
     }
     if let Some(f) = &a.post_script {
-        o.insert("post-configuration-script".into(), json!(read_text(f)?));
+        o.post_configuration_script = Some(read_text(f)?);
     }
-    Ok(json!({ "name": a.name, "onboarding": o }))
+    Ok(Response { name: a.name.clone(), kind: ResponseKind::Onboarding(o) })
 }
 
 fn add(client: &Client, tenant: &str, a: &ResponseAddArgs, json_out: bool) -> Result<(), CtlError> {
@@ -149,8 +149,8 @@ fn add(client: &Client, tenant: &str, a: &ResponseAddArgs, json_out: bool) -> Re
         (None, None) => return Err(CtlError::input("give --device SN or --device-type TYPE")),
     };
     let entry = build(client, tenant, a)?;
-    let mut target_rules = rules::rules_of(&rules::get_entry(client, tenant, &target)?);
-    let body = json!({ "sztp-server:response": [entry] }).to_string().into_bytes();
+    let mut target_rules = rules::get_rules(client, tenant, &target)?;
+    let body = entry.document().to_string().into_bytes();
     client.call(Method::POST, &tenant_path(tenant, "responses"), Some(body))?;
     let (position, notes) = rules::insert(&mut target_rules, rules::rule(&a.name, &conditions), a.priority as usize);
     let total = target_rules.len();
@@ -269,12 +269,13 @@ mod tests {
     #[test]
     fn redirect_urls_become_server_entries() {
         assert_eq!(
-            redirect_server("https://sztp.example.net:8443").ok(),
-            Some(json!({"address": "sztp.example.net", "port": 8443}))
+            redirect_server("https://sztp.example.net:8443").ok().map(|s| (s.address, s.port)),
+            Some(("sztp.example.net".into(), Some(8443)))
         );
-        assert_eq!(redirect_server("https://[2001:db8::1]/").ok(), Some(json!({"address": "2001:db8::1"})));
-        assert_eq!(redirect_server("[2001:db8::1]:443").ok(), Some(json!({"address": "2001:db8::1", "port": 443})));
-        assert_eq!(redirect_server("10.0.0.1").ok(), Some(json!({"address": "10.0.0.1"})));
+        let at = |url: &str| redirect_server(url).ok().map(|s| (s.address, s.port));
+        assert_eq!(at("https://[2001:db8::1]/"), Some(("2001:db8::1".into(), None)));
+        assert_eq!(at("[2001:db8::1]:443"), Some(("2001:db8::1".into(), Some(443))));
+        assert_eq!(at("10.0.0.1"), Some(("10.0.0.1".into(), None)));
         assert!(redirect_server("http://x").is_err());
         assert!(redirect_server("https://x/path").is_err());
         assert!(redirect_server("https://x:99999").is_err());

@@ -3,13 +3,14 @@
 //! rule, and finds or removes the rules that use a response.
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
+use sztp_protocol::model::northbound::device::Device;
+use sztp_protocol::model::northbound::device_type::DeviceType;
+use sztp_protocol::model::northbound::rules::{Condition, MatchField, MatchOp, MatchRule, rules_value};
+use sztp_protocol::model::northbound::{ListEntry, YangEnum};
 
-use super::{Client, encode, list, tenant_path};
+use super::{Client, encode, tenant_path};
 use crate::CtlError;
-
-const FIELDS: [&str; 6] = ["hw-model", "os-name", "os-version", "signed-data-preferred", "nonce", "source-address"];
-const OPS: [&str; 4] = ["equals", "regex", "prefix", "present"];
 
 /// What a rule belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +46,8 @@ impl std::fmt::Display for Target {
     }
 }
 
-/// Parses `[!]FIELD:OP[:VALUE]` into a condition's JSON (without its `id`).
-pub(crate) fn parse_condition(text: &str) -> Result<Value, String> {
+/// Parses `[!]FIELD:OP[:VALUE]` into a condition.
+pub(crate) fn parse_condition(text: &str) -> Result<Condition, String> {
     let (negate, rest) = match text.strip_prefix('!') {
         Some(r) => (true, r),
         None => (false, text),
@@ -54,67 +55,55 @@ pub(crate) fn parse_condition(text: &str) -> Result<Value, String> {
     let mut parts = rest.splitn(3, ':');
     let (field, op, value) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default(), parts.next());
     let bad = |why: String| format!("--match {text:?}: {why} (FIELD:OP[:VALUE], e.g. hw-model:equals:model-x)");
-    if !FIELDS.contains(&field) {
-        return Err(bad(format!("the field is one of {}", FIELDS.join(", "))));
-    }
-    if !OPS.contains(&op) {
-        return Err(bad(format!("the operation is one of {}", OPS.join(", "))));
-    }
+    let Some(field) = MatchField::parse(field) else {
+        return Err(bad(format!("the field is one of {}", MatchField::NAMES.join(", "))));
+    };
+    let Some(op) = MatchOp::parse(op) else {
+        return Err(bad(format!("the operation is one of {}", MatchOp::NAMES.join(", "))));
+    };
     match (op, value) {
-        ("present", Some(_)) => return Err(bad("'present' takes no value".into())),
-        ("present", None) => {}
-        (_, None | Some("")) => return Err(bad(format!("'{op}' needs a value"))),
-        _ if field == "signed-data-preferred" => {
+        (MatchOp::Present, Some(_)) => return Err(bad("'present' takes no value".into())),
+        (MatchOp::Present, None) => {}
+        (_, None | Some("")) => return Err(bad(format!("'{}' needs a value", op.as_str()))),
+        _ if field == MatchField::SignedDataPreferred => {
             return Err(bad("signed-data-preferred is tested with 'present'".into()));
         }
         _ => {}
     }
-    let mut c = json!({ "field": field, "op": op, "negate": negate });
-    if let Some(v) = value {
-        c["value"] = json!(v);
-    }
-    Ok(c)
+    Ok(Condition { field, op, value: value.map(str::to_owned), negate })
 }
 
 /// A rule picking `response` when all `conditions` hold.
-pub(crate) fn rule(response: &str, conditions: &[Value]) -> Value {
-    let numbered: Vec<Value> = conditions
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mut c = c.clone();
-            c["id"] = json!(i + 1);
-            c
-        })
-        .collect();
-    json!({ "name": format!("{response}-rule"), "condition": numbered, "response": response })
+pub(crate) fn rule(response: &str, conditions: &[Condition]) -> MatchRule {
+    MatchRule { name: Some(format!("{response}-rule")), conditions: conditions.to_vec(), response: response.into() }
 }
 
-fn has_conditions(rule: &Value) -> bool {
-    rule["condition"].as_array().is_some_and(|c| !c.is_empty())
+fn has_conditions(rule: &MatchRule) -> bool {
+    !rule.conditions.is_empty()
 }
 
-/// The target's entry (the server's `not found` when it does not exist).
-pub(crate) fn get_entry(client: &Client, tenant: &str, target: &Target) -> Result<Value, CtlError> {
+/// The target's rules (the server's `not found` when it does not exist).
+pub(crate) fn get_rules(client: &Client, tenant: &str, target: &Target) -> Result<Vec<MatchRule>, CtlError> {
     let reply = client.call(Method::GET, &target.path(tenant), None)?;
-    Ok(reply.body[format!("sztp-server:{}", target.list())][0].clone())
-}
-
-/// The rules of an entry.
-pub(crate) fn rules_of(entry: &Value) -> Vec<Value> {
-    entry["match-rule"].as_array().cloned().unwrap_or_default()
+    let rules = match target {
+        Target::Device(_) => Device::from_reply(&reply.body).map(|d| d.into_iter().next().map(|d| d.match_rules)),
+        Target::DeviceType(_) => {
+            DeviceType::from_reply(&reply.body).map(|t| t.into_iter().next().map(|t| t.match_rules))
+        }
+    };
+    rules.map(Option::unwrap_or_default).map_err(|e| CtlError::Refused(format!("unexpected reply: {e}")))
 }
 
 /// Replaces the target's rules (a PATCH of `match-rule` only, so nothing else is rewritten).
-pub(crate) fn set_rules(client: &Client, tenant: &str, target: &Target, rules: Vec<Value>) -> Result<(), CtlError> {
-    let body = json!({ format!("sztp-server:{}", target.list()): [{ "match-rule": rules }] });
+pub(crate) fn set_rules(client: &Client, tenant: &str, target: &Target, rules: Vec<MatchRule>) -> Result<(), CtlError> {
+    let body = json!({ format!("sztp-server:{}", target.list()): [{ "match-rule": rules_value(&rules) }] });
     client.call(Method::PATCH, &target.path(tenant), Some(body.to_string().into_bytes()))?;
     Ok(())
 }
 
 /// Inserts `new` at 1-based `priority` (or last); returns its position and warnings about rules
 /// that can never be reached because an earlier one has no condition.
-pub(crate) fn insert(rules: &mut Vec<Value>, new: Value, priority: usize) -> (usize, Vec<String>) {
+pub(crate) fn insert(rules: &mut Vec<MatchRule>, new: MatchRule, priority: usize) -> (usize, Vec<String>) {
     let index = priority.saturating_sub(1).min(rules.len());
     rules.insert(index, new);
     let mut notes = Vec::new();
@@ -124,7 +113,7 @@ pub(crate) fn insert(rules: &mut Vec<Value>, new: Value, priority: usize) -> (us
         notes.push(format!(
             "rule {} ({}) has no condition and comes first: the new rule is never tried (use --priority {})",
             catch_all + 1,
-            rules[catch_all]["response"].as_str().unwrap_or("-"),
+            rules[catch_all].response,
             catch_all + 1
         ));
     }
@@ -137,16 +126,20 @@ pub(crate) fn insert(rules: &mut Vec<Value>, new: Value, priority: usize) -> (us
 
 /// Every rule of every device type and device: (owner, 1-based position, response).
 pub(crate) fn references(client: &Client, tenant: &str) -> Result<Vec<(Target, usize, String)>, CtlError> {
+    let unexpected = |e: sztp_protocol::codec::DecodeError| CtlError::Refused(format!("unexpected reply: {e}"));
+    let mut owners: Vec<(Target, Vec<MatchRule>)> = Vec::new();
+    let reply = client.call(Method::GET, &tenant_path(tenant, "device-types"), None)?;
+    for t in DeviceType::from_reply(&reply.body).map_err(unexpected)? {
+        owners.push((Target::DeviceType(t.name), t.match_rules));
+    }
+    let reply = client.call(Method::GET, &tenant_path(tenant, "devices"), None)?;
+    for d in Device::from_reply(&reply.body).map_err(unexpected)? {
+        owners.push((Target::Device(d.serial), d.match_rules));
+    }
     let mut out = Vec::new();
-    let sources = [("device-types", "device-type", "name"), ("devices", "device", "serial")];
-    for (container, list_name, key) in sources {
-        let reply = client.call(Method::GET, &tenant_path(tenant, container), None)?;
-        for entry in list(&reply.body, container, list_name) {
-            let owner = entry[key].as_str().unwrap_or_default().to_owned();
-            let target = if list_name == "device" { Target::Device(owner) } else { Target::DeviceType(owner) };
-            for (i, r) in rules_of(&entry).iter().enumerate() {
-                out.push((target.clone(), i + 1, r["response"].as_str().unwrap_or_default().to_owned()));
-            }
+    for (target, rules) in owners {
+        for (i, r) in rules.into_iter().enumerate() {
+            out.push((target.clone(), i + 1, r.response));
         }
     }
     Ok(out)
@@ -154,9 +147,10 @@ pub(crate) fn references(client: &Client, tenant: &str) -> Result<Vec<(Target, u
 
 /// Removes the rules of `target` that pick `response`; returns how many went.
 pub(crate) fn detach(client: &Client, tenant: &str, target: &Target, response: &str) -> Result<usize, CtlError> {
-    let rules = rules_of(&get_entry(client, tenant, target)?);
-    let kept: Vec<Value> = rules.iter().filter(|r| r["response"] != response).cloned().collect();
-    let removed = rules.len() - kept.len();
+    let rules = get_rules(client, tenant, target)?;
+    let before = rules.len();
+    let kept: Vec<MatchRule> = rules.into_iter().filter(|r| r.response != response).collect();
+    let removed = before - kept.len();
     if removed > 0 {
         set_rules(client, tenant, target, kept)?;
     }
@@ -170,8 +164,14 @@ mod tests {
     #[test]
     fn conditions_parse_with_negation_and_values_holding_colons() {
         let c = parse_condition("!source-address:prefix:2001:db8::/32").expect("valid");
-        assert_eq!(c, json!({"field": "source-address", "op": "prefix", "value": "2001:db8::/32", "negate": true}));
-        assert_eq!(parse_condition("nonce:present").expect("valid")["negate"], false);
+        let want = Condition {
+            field: MatchField::SourceAddress,
+            op: MatchOp::Prefix,
+            value: Some("2001:db8::/32".into()),
+            negate: true,
+        };
+        assert_eq!(c, want);
+        assert!(!parse_condition("nonce:present").expect("valid").negate);
         assert!(parse_condition("nonce:present:x").is_err());
         assert!(parse_condition("hw-model:equals").is_err());
         assert!(parse_condition("colour:equals:red").is_err());
@@ -183,13 +183,14 @@ mod tests {
     fn insertion_warns_about_unreachable_rules() {
         let catch_all = rule("old", &[]);
         let mut rules = vec![catch_all.clone()];
-        let (pos, notes) = insert(&mut rules, rule("new", &[json!({"field": "nonce", "op": "present"})]), 5);
+        let present = Condition { field: MatchField::Nonce, op: MatchOp::Present, value: None, negate: false };
+        let (pos, notes) = insert(&mut rules, rule("new", &[present]), 5);
         assert_eq!((pos, rules.len()), (2, 2));
         assert!(notes[0].contains("never tried (use --priority 1)"), "{notes:?}");
         let mut rules = vec![catch_all];
         let (pos, notes) = insert(&mut rules, rule("new", &[]), 1);
         assert_eq!(pos, 1);
-        assert_eq!(rules[0]["response"], "new");
+        assert_eq!(rules[0].response, "new");
         assert!(notes[0].contains("the 1 rule(s) after it"), "{notes:?}");
         assert_eq!(insert(&mut Vec::new(), rule("only", &[]), 1).1.len(), 0);
     }

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use base64::Engine;
 use reqwest::Method;
 use serde_json::{Value, json};
+use sztp_protocol::model::northbound::ListEntry;
+use sztp_protocol::model::northbound::trust::CertificateBag;
 use sztp_protocol::x509::Certificate;
 
 use super::{Client, cell, encode, list, tenant_path};
@@ -41,36 +43,35 @@ fn add(
     description: Option<&str>,
     json_out: bool,
 ) -> Result<(), CtlError> {
-    let b64 = |der: &[u8]| base64::engine::general_purpose::STANDARD.encode(der);
     let mut new = Vec::new();
     for file in files {
         for cert in crate::input::read_certificates(&[file])? {
-            new.push(b64(cert.der()));
+            new.push(cert.der().to_vec());
         }
     }
     let path = bag_path(tenant, bag);
     let reply = client.send(Method::GET, &path, None)?;
     let (mut entry, existed) = match reply.status {
-        404 => (json!({ "name": bag, "certificate": [] }), false),
-        _ => (super::refused(reply)?.body["sztp-server:certificate-bag"][0].clone(), true),
+        404 => (CertificateBag { name: bag.to_owned(), ..CertificateBag::default() }, false),
+        _ => {
+            let body = super::refused(reply)?.body;
+            let found =
+                CertificateBag::from_reply(&body).map_err(|e| CtlError::Refused(format!("unexpected reply: {e}")))?;
+            (found.into_iter().next().unwrap_or_default(), true)
+        }
     };
-    let mut certificates: Vec<String> = entry["certificate"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-        .unwrap_or_default();
-    let before = certificates.len();
+    let before = entry.certificates.len();
     for c in new {
-        if !certificates.contains(&c) {
-            certificates.push(c);
+        if !entry.certificates.contains(&c) {
+            entry.certificates.push(c);
         }
     }
-    let added = certificates.len() - before;
-    entry["certificate"] = json!(certificates);
+    let added = entry.certificates.len() - before;
     if let Some(d) = description {
-        entry["description"] = json!(d);
+        entry.description = Some(d.to_owned());
     }
-    let body = json!({ "sztp-server:certificate-bag": [entry] }).to_string().into_bytes();
-    client.call(Method::PUT, &path, Some(body))?;
+    client.call(Method::PUT, &path, Some(entry.document().to_string().into_bytes()))?;
+    let certificates = entry.certificates;
     if json_out {
         return crate::print_json(
             &json!({ "bag": bag, "created": !existed, "added": added, "certificates": certificates.len() }),

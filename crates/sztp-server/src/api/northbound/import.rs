@@ -5,32 +5,28 @@
 use std::collections::HashSet;
 
 use axum::response::Response;
-use serde_json::{Value, json};
+use sztp_protocol::model::northbound::import::{ImportFailure, ImportOutput, OnConflict, read_import};
 use sztp_protocol::model::restconf_errors::ErrorTag;
 use sztp_store::{Device, TenantId};
 
-use super::{devices, error, store_error};
+use super::{decode_error, devices, error, store_error};
 use crate::restconf::ErrorReply;
 use crate::restconf::json_reply;
 use crate::state::AppState;
 
-/// What to do with serials that already exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OnConflict {
-    Fail,
-    Skip,
-    Replace,
-}
-
 /// Runs the action on `{"sztp-server:input": {"on-conflict": …, "device": [...]}}`.
-pub(super) async fn run(app: &AppState, tenant: TenantId, input: &Value) -> Result<Response, ErrorReply> {
-    let (on_conflict, entries) = parse_input(input)?;
-    let mut failures: Vec<Value> = Vec::new();
+pub(super) async fn run(app: &AppState, tenant: TenantId, input: &serde_json::Value) -> Result<Response, ErrorReply> {
+    let (on_conflict, entries) = read_import(input).map_err(decode_error)?;
+    let mut failures = Vec::new();
     let mut parsed: Vec<(usize, Device, Option<String>)> = Vec::with_capacity(entries.len());
-    for (i, entry) in entries.iter().enumerate() {
-        match devices::from_json(entry, None) {
+    for (i, entry) in entries.into_iter().enumerate() {
+        let read = entry.and_then(|d| {
+            let serial = d.serial.clone();
+            devices::from_wire(d, None).map_err(|e| (Some(serial), e))
+        });
+        match read {
             Ok((d, code)) => parsed.push((i, d, code)),
-            Err(e) => failures.push(failure(i, entry.get("serial"), e.to_string())),
+            Err((serial, e)) => failures.push(failure(i, serial, e.to_string())),
         }
     }
     let existing = existing_serials(app, tenant).await?;
@@ -43,35 +39,11 @@ pub(super) async fn run(app: &AppState, tenant: TenantId, input: &Value) -> Resu
         match result {
             Ok(()) if existing.contains(&device.serial) => replaced += 1,
             Ok(()) => created += 1,
-            Err(e) => failures.push(failure(*index, Some(&json!(device.serial)), e.to_string())),
+            Err(e) => failures.push(failure(*index, Some(device.serial.clone()), e.to_string())),
         }
     }
-    failures.sort_by_key(|f| f["index"].as_u64());
-    let output = json!({ "sztp-server:output": { "created": created, "replaced": replaced, "skipped": skipped, "failure": failures } });
-    Ok(json_reply(output))
-}
-
-/// The input's conflict policy and device entries (at least one).
-fn parse_input(input: &Value) -> Result<(OnConflict, Vec<Value>), ErrorReply> {
-    let input = input
-        .get("sztp-server:input")
-        .ok_or_else(|| error(ErrorTag::MalformedMessage, "the body must hold \"sztp-server:input\""))?;
-    let on_conflict = match input.get("on-conflict").and_then(Value::as_str) {
-        None | Some("fail") => OnConflict::Fail,
-        Some("skip") => OnConflict::Skip,
-        Some("replace") => OnConflict::Replace,
-        Some(other) => {
-            return Err(error(
-                ErrorTag::InvalidValue,
-                format!("on-conflict: \"{other}\" is not fail, skip or replace"),
-            ));
-        }
-    };
-    let entries = input.get("device").and_then(Value::as_array).cloned().unwrap_or_default();
-    if entries.is_empty() {
-        return Err(error(ErrorTag::MissingElement, "device: at least one device is required"));
-    }
-    Ok((on_conflict, entries))
+    failures.sort_by_key(|f| f.index);
+    Ok(json_reply(ImportOutput { created, replaced, skipped, failures }.document()))
 }
 
 /// Applies the conflict policy to devices that exist already; returns how many were skipped.
@@ -101,12 +73,8 @@ fn resolve_conflicts(
     Ok(skipped)
 }
 
-fn failure(index: usize, serial: Option<&Value>, reason: String) -> Value {
-    let mut f = json!({ "index": index, "reason": reason });
-    if let Some(s) = serial.and_then(Value::as_str) {
-        f["serial"] = json!(s);
-    }
-    f
+fn failure(index: usize, serial: Option<String>, reason: String) -> ImportFailure {
+    ImportFailure { index: index as u64, serial, reason }
 }
 
 async fn existing_serials(app: &AppState, tenant: TenantId) -> Result<HashSet<String>, ErrorReply> {

@@ -10,18 +10,25 @@ use sztp_ca::{KeyAlgorithm, PrivateKey};
 use sztp_protocol::model::restconf_errors::ErrorTag;
 use sztp_store::{StoredKey, TenantId};
 
-use super::json::{Fields, b64, rfc3339};
 use super::path::Step;
 use super::resources::endpoints::{Needed, refuse_if_in_use};
-use super::{error, field_error, no_such, store_error};
+use super::{decode_error, error, no_such, store_error};
 use crate::domain::keys;
 use crate::restconf::ErrorReply;
 use crate::restconf::{json_reply, no_content};
 use crate::state::AppState;
 use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::northbound::ListEntry;
+use sztp_protocol::model::northbound::keys::{AsymmetricKey, CreateKey, CreatedKey};
 
 fn to_json(k: &StoredKey) -> Value {
-    json!({ "name": k.name, "algorithm": k.algorithm, "public-key": b64(&k.public_key_der), "created-at": rfc3339(k.created_at) })
+    let key = AsymmetricKey {
+        name: k.name.clone(),
+        algorithm: k.algorithm.clone(),
+        public_key: k.public_key_der.clone(),
+        created_at: Some(k.created_at),
+    };
+    key.to_value()
 }
 
 /// Serves `keystore`, `keystore/asymmetric-key=N`, `keystore/generate` and `keystore/import`.
@@ -65,48 +72,34 @@ async fn create_key(
     input: Option<Value>,
 ) -> Result<Response, ErrorReply> {
     let store = app.store();
-    let body = input.unwrap_or(Value::Null);
-    let input = body
-        .get("sztp-server:input")
-        .ok_or_else(|| error(ErrorTag::MalformedMessage, "the body must hold \"sztp-server:input\""))?;
-    let mut f = Fields::new(input, "input").map_err(field_error)?;
-    let name = f.required_string("name").map_err(field_error)?;
-    let key = if action == "generate" { generated(f).await? } else { imported(f)? };
+    let create = CreateKey::from_document(action, &input.unwrap_or(Value::Null)).map_err(decode_error)?;
+    let name = create.name().to_owned();
+    let key = match create {
+        CreateKey::Generate { algorithm, .. } => generated(algorithm).await?,
+        CreateKey::Import { private_key, .. } => PrivateKey::from_pkcs8_der(&private_key)
+            .map_err(|e| error(ErrorTag::InvalidValue, format!("private-key: {e}")))?,
+    };
     if store.get_key(tenant, &name).await.map_err(store_error)?.is_some() {
         return Err(error(ErrorTag::DataExists, format!("key \"{name}\" exists")));
     }
     let stored =
         keys::seal(app.kek(), tenant, &name, &key).map_err(|e| error(ErrorTag::OperationFailed, e.to_string()))?;
     store.put_key(tenant, &stored).await.map_err(store_error)?;
-    let mut output = json!({ "public-key": b64(&stored.public_key_der) });
-    if action == "import" {
-        output["algorithm"] = json!(stored.algorithm);
-    }
-    Ok(json_reply(json!({ "sztp-server:output": output })))
+    let algorithm = (action == "import").then(|| stored.algorithm.clone());
+    Ok(json_reply(CreatedKey { public_key: stored.public_key_der, algorithm }.document()))
 }
 
 /// A key generated with the input's algorithm (P-256 by default).
-async fn generated(mut f: Fields<'_>) -> Result<PrivateKey, ErrorReply> {
-    let alg = match f.string("algorithm").map_err(field_error)? {
+async fn generated(algorithm: Option<String>) -> Result<PrivateKey, ErrorReply> {
+    let alg = match algorithm {
         None => KeyAlgorithm::EcdsaP256,
         Some(a) => a
             .parse::<KeyAlgorithm>()
             .map_err(|_| error(ErrorTag::InvalidValue, format!("algorithm: \"{a}\" is not supported")))?,
     };
-    f.finish().map_err(field_error)?;
     // RSA generation takes a while: keep it off the async workers.
     tokio::task::spawn_blocking(move || PrivateKey::generate(alg))
         .await
         .map_err(|e| error(ErrorTag::OperationFailed, e.to_string()))?
         .map_err(|e| error(ErrorTag::OperationFailed, e.to_string()))
-}
-
-/// The input's PKCS#8 key.
-fn imported(mut f: Fields<'_>) -> Result<PrivateKey, ErrorReply> {
-    let der = f
-        .binary("private-key")
-        .map_err(field_error)?
-        .ok_or_else(|| error(ErrorTag::MissingElement, "private-key: PKCS#8 DER, base64, is mandatory"))?;
-    f.finish().map_err(field_error)?;
-    PrivateKey::from_pkcs8_der(&der).map_err(|e| error(ErrorTag::InvalidValue, format!("private-key: {e}")))
 }

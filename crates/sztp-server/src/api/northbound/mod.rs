@@ -41,7 +41,7 @@ use crate::audit::Principal;
 use crate::restconf::ErrorReply;
 use crate::state::AppState;
 use auth::Caller;
-use json::FieldError;
+use sztp_protocol::codec::DecodeError;
 
 /// Our module's name (the JSON prefix).
 pub(crate) const MODULE: &str = "sztp-server";
@@ -78,9 +78,9 @@ pub(crate) fn error(tag: ErrorTag, message: impl Into<String>) -> ErrorReply {
     ErrorReply::tagged(Encoding::Json, tag, message)
 }
 
-/// A field of a body that does not hold what the module says.
-pub(crate) fn field_error(e: FieldError) -> ErrorReply {
-    ErrorReply::bad_request(Encoding::Json, ErrorTag::parse(e.tag), e.to_string())
+/// A body, or a node of it, that does not hold what the module says.
+pub(crate) fn decode_error(e: DecodeError) -> ErrorReply {
+    ErrorReply::bad_request(Encoding::Json, ErrorTag::parse(e.kind.error_tag()), e.to_string())
 }
 
 /// A store error as the northbound API reports it.

@@ -16,26 +16,42 @@ use crate::state::AppState;
 pub(super) const PAGE: u64 = sztp_store::MAX_PAGE_SIZE;
 
 /// A list reply built as JSON text one entry at a time, so a long list never exists as one
-/// value tree: `{"sztp-server:<container>":{"<list>":[…]}}`.
-pub(super) struct ListBody {
+/// value tree: `{"sztp-server:<container>":{"<list>":[…]}}`; or, to compose a larger document
+/// (a whole tenant), the entries themselves.
+pub(crate) struct ListBody {
     text: String,
     empty: bool,
+    entries: Option<Vec<Value>>,
 }
 
 impl ListBody {
     /// Starts the reply of `container`'s list `list`.
     pub(super) fn new(container: &str, list: &str) -> ListBody {
         let head = serde_json::json!(format!("{MODULE}:{container}"));
-        ListBody { text: format!("{{{head}:{{{}:[", serde_json::json!(list)), empty: true }
+        ListBody { text: format!("{{{head}:{{{}:[", serde_json::json!(list)), empty: true, entries: None }
+    }
+
+    /// Collects the entries instead of writing them.
+    pub(super) fn collecting() -> ListBody {
+        ListBody { text: String::new(), empty: true, entries: Some(Vec::new()) }
     }
 
     /// Appends one entry.
-    pub(super) fn push(&mut self, entry: &Value) {
+    pub(super) fn push(&mut self, entry: Value) {
+        if let Some(entries) = &mut self.entries {
+            entries.push(entry);
+            return;
+        }
         if !self.empty {
             self.text.push(',');
         }
         self.empty = false;
         self.text.push_str(&entry.to_string());
+    }
+
+    /// The entries collected.
+    pub(super) fn into_entries(self) -> Vec<Value> {
+        self.entries.unwrap_or_default()
     }
 
     /// The `200` reply.
@@ -107,7 +123,7 @@ pub(super) async fn devices(
             .map(|s| (s.serial.clone(), s))
             .collect();
         for d in &batch {
-            body.push(&devices::to_json(d, statuses.get(&d.serial)));
+            body.push(devices::to_json(d, statuses.get(&d.serial)));
         }
         let n = batch.len() as u64;
         if n < want {
@@ -131,7 +147,7 @@ pub(super) async fn vouchers(
     loop {
         let batch = app.store().list_vouchers_after(tenant, after.as_deref(), page).await.map_err(store_error)?;
         for v in &batch {
-            body.push(&vouchers::to_json(v));
+            body.push(vouchers::to_json(v));
         }
         match batch.last() {
             Some(last) if batch.len() as u64 == page => after = Some(last.serial.clone()),
@@ -160,7 +176,10 @@ mod tests {
             .await
             .unwrap();
         let list: Vec<_> = (1..=5)
-            .map(|i| devices::from_json(&json!({"serial": format!("SN-{i}"), "device-type": "dpu"}), None).unwrap().0)
+            .map(|i| {
+                let d = sztp_protocol::model::northbound::device::Device::new(&format!("SN-{i}"), "dpu");
+                devices::from_wire(d, None).unwrap().0
+            })
             .collect();
         assert!(store.put_devices_bulk(t, &list).await.unwrap().iter().all(Result::is_ok));
         for serial in ["SN-2", "SN-5", "SN-9"] {
@@ -219,8 +238,8 @@ mod tests {
         let empty = ListBody::new("devices", "device");
         assert_eq!(empty.text.clone() + "]}}", r#"{"sztp-server:devices":{"device":[]}}"#);
         let mut two = ListBody::new("vouchers", "voucher");
-        two.push(&serde_json::json!({"serial": "a"}));
-        two.push(&serde_json::json!({"serial": "b\""}));
+        two.push(serde_json::json!({"serial": "a"}));
+        two.push(serde_json::json!({"serial": "b\""}));
         let text = two.text + "]}}";
         let v: Value = serde_json::from_str(&text).expect("JSON");
         assert_eq!(v["sztp-server:vouchers"]["voucher"][1]["serial"], "b\"");

@@ -1,74 +1,101 @@
-//! Pieces shared by the device and device-type resources: store enums by their kebab-case
-//! names, and match rules to and from RFC 7951 JSON.
+//! Between the wire entries (`sztp_protocol::model::northbound`) and the store's records: the
+//! enumerations both name alike, and match rules (checked by the selection engine on input).
 
-use serde_json::{Map, Value, json};
-use sztp_store::{Condition, MatchField, MatchOp, MatchRule};
+use sztp_protocol::codec::{DecodeError, DecodeErrorKind};
+use sztp_protocol::model::northbound as wire;
+use sztp_store as store;
 
-use super::json::{FieldError, Fields};
-
-/// The kebab-case serde name of a store enum.
-pub(super) fn enum_name<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+/// A pair of conversions between a wire enumeration and the store's, exhaustive both ways.
+macro_rules! enum_pair {
+    ($to:ident, $from:ident: $w:ty, $s:ty { $($wv:ident = $sv:ident),* $(,)? }) => {
+        /// The store's value of a wire value.
+        pub(crate) fn $to(v: $w) -> $s {
+            type W = $w;
+            type S = $s;
+            match v { $(W::$wv => S::$sv,)* }
+        }
+        /// The wire value of a store value.
+        pub(crate) fn $from(v: $s) -> $w {
+            type W = $w;
+            type S = $s;
+            match v { $(S::$sv => W::$wv,)* }
+        }
+    };
 }
 
-pub(super) fn from_name<T: serde::de::DeserializeOwned>(node: &str, name: &str) -> Result<T, FieldError> {
-    serde_json::from_value(Value::String(name.to_owned()))
-        .map_err(|_| FieldError::invalid(node, format!("\"{name}\" is not a valid value")))
-}
+enum_pair!(reporting_to_store, reporting_from_store: wire::device::ReportingLevel, store::ReportingLevel {
+    Minimal = Minimal, Verbose = Verbose,
+});
+enum_pair!(signing_to_store, signing_from_store: wire::device::Signing, store::SigningPolicy {
+    Unsigned = Unsigned, Signed = Signed, WhenRequired = WhenRequired,
+});
+enum_pair!(source_to_store, source_from_store: wire::device_type::SerialSource, store::SerialSource {
+    SubjectSerialNumber = SubjectSerialNumber, CommonName = CommonName, SanDns = SanDns, SanUri = SanUri,
+    SanEmail = SanEmail,
+});
+enum_pair!(profile_to_store, profile_from_store: wire::device_type::Profile, store::CompatProfile {
+    Rfc8572 = Rfc8572, OpiAgent = OpiAgent, CiscoIosxe = CiscoIosXe,
+});
+enum_pair!(field_to_store, field_from_store: wire::rules::MatchField, store::MatchField {
+    HwModel = HwModel, OsName = OsName, OsVersion = OsVersion, SignedDataPreferred = SignedDataPreferred,
+    Nonce = Nonce, SourceAddress = SourceAddress,
+});
+enum_pair!(op_to_store, op_from_store: wire::rules::MatchOp, store::MatchOp {
+    Equals = Equals, Regex = Regex, Present = Present, Prefix = Prefix,
+});
+enum_pair!(handling_to_store, handling_from_store: wire::response::ConfigurationHandling, store::ConfigurationHandling {
+    Merge = Merge, Replace = Replace,
+});
+enum_pair!(client_auth_to_store, client_auth_from_store: wire::endpoint::ClientAuth, store::ClientAuth {
+    None = None, Optional = Optional, Required = Required,
+});
+enum_pair!(tls_version_to_store, tls_version_from_store: wire::endpoint::TlsVersion, store::TlsVersion {
+    Tls12 = Tls12, Tls13 = Tls13,
+});
+enum_pair!(access_to_store, access_from_store: wire::admin::AccessLevel, store::AccessLevel {
+    Unrestricted = Unrestricted, ReadWrite = ReadWrite, ReadOnly = ReadOnly,
+});
 
-pub(super) fn rule_json(index: usize, r: &MatchRule) -> Value {
-    let conditions: Vec<Value> = r
-        .conditions
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mut o = Map::new();
-            o.insert("id".into(), json!(i + 1));
-            o.insert("field".into(), json!(enum_name(&c.field)));
-            o.insert("op".into(), json!(enum_name(&c.op)));
-            if let Some(v) = &c.value {
-                o.insert("value".into(), json!(v));
-            }
-            o.insert("negate".into(), json!(c.negate));
-            Value::Object(o)
+/// Store match rules from wire ones, each checked as the selection engine will use it.
+pub(crate) fn rules_to_store(rules: Vec<wire::rules::MatchRule>) -> Result<Vec<store::MatchRule>, DecodeError> {
+    rules
+        .into_iter()
+        .map(|r| {
+            let conditions = r
+                .conditions
+                .into_iter()
+                .map(|c| store::Condition {
+                    field: field_to_store(c.field),
+                    op: op_to_store(c.op),
+                    value: c.value,
+                    negate: c.negate,
+                })
+                .collect();
+            let rule = store::MatchRule { name: r.name, conditions, response: r.response };
+            crate::domain::select::validate_rule(&rule)
+                .map_err(|e| DecodeError::new("match-rule", DecodeErrorKind::InvalidValue, e))?;
+            Ok(rule)
         })
-        .collect();
-    let name = r.name.clone().unwrap_or_else(|| format!("rule-{}", index + 1));
-    json!({ "name": name, "condition": conditions, "response": r.response })
+        .collect()
 }
 
-/// A `match-rule` list; names (the list key, `rule-<position>` when absent) must be unique.
-pub(super) fn rules_from_json(list: &[Value]) -> Result<Vec<MatchRule>, FieldError> {
-    let rules = list.iter().map(rule_from_json).collect::<Result<Vec<_>, _>>()?;
-    let names: Vec<String> =
-        rules.iter().enumerate().map(|(i, r)| r.name.clone().unwrap_or_else(|| format!("rule-{}", i + 1))).collect();
-    if let Some((i, dup)) = names.iter().enumerate().find(|(i, n)| names[..*i].contains(n)) {
-        return Err(FieldError {
-            node: "match-rule".into(),
-            tag: "data-exists",
-            message: format!("rule {} repeats the name \"{dup}\"", i + 1),
-        });
-    }
-    Ok(rules)
-}
-
-fn rule_from_json(v: &Value) -> Result<MatchRule, FieldError> {
-    let mut f = Fields::new(v, "match-rule")?;
-    let name = f.string("name")?;
-    let response = f.required_string("response")?;
-    let mut conditions = Vec::new();
-    for c in f.list("condition")? {
-        let mut g = Fields::new(c, "condition")?;
-        g.ignore("id");
-        let field: MatchField = from_name("field", &g.required_string("field")?)?;
-        let op: MatchOp = from_name("op", &g.required_string("op")?)?;
-        let value = g.string("value")?;
-        let negate = g.boolean("negate")?.unwrap_or(false);
-        g.finish()?;
-        conditions.push(Condition { field, op, value, negate });
-    }
-    f.finish()?;
-    let rule = MatchRule { name, conditions, response };
-    crate::domain::select::validate_rule(&rule).map_err(|e| FieldError::invalid("match-rule", e))?;
-    Ok(rule)
+/// Wire match rules of store ones.
+pub(crate) fn rules_from_store(rules: &[store::MatchRule]) -> Vec<wire::rules::MatchRule> {
+    rules
+        .iter()
+        .map(|r| wire::rules::MatchRule {
+            name: r.name.clone(),
+            conditions: r
+                .conditions
+                .iter()
+                .map(|c| wire::rules::Condition {
+                    field: field_from_store(c.field),
+                    op: op_from_store(c.op),
+                    value: c.value.clone(),
+                    negate: c.negate,
+                })
+                .collect(),
+            response: r.response.clone(),
+        })
+        .collect()
 }

@@ -11,16 +11,18 @@ use sztp_store::{StoreError, TenantId};
 use tracing::info;
 
 use super::auth::Caller;
-use super::dispatch::body_bytes;
-use super::json::Fields;
-use super::json::rfc3339;
+use super::paging::ListBody;
+use super::resource::Scope;
 use super::route::serve as route_serve;
-use super::{MODULE, entry, error, field_error, first_use_refusal, path, store_error, tenant_by_name};
+use super::{MODULE, decode_error, entry, error, first_use_refusal, path, store_error, tenant_by_name};
 use crate::audit::TenantDeleted;
 use crate::restconf::ErrorReply;
+use crate::restconf::status::ReplyDocument;
 use crate::restconf::{created_or_replaced, json_reply, no_content};
 use crate::state::AppState;
 use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::northbound::ListEntry;
+use sztp_protocol::model::northbound::tenant::Tenant;
 
 /// The containers of a tenant, in module order.
 const CONTAINERS: [&str; 9] = [
@@ -73,7 +75,7 @@ async fn get(app: &AppState, caller: &Caller, name: Option<&str>) -> Result<Resp
         if !caller.sees_tenant(&tenant.name) || name.is_some_and(|n| n != tenant.name) {
             continue;
         }
-        entries.push(tenant_json(app, caller, &tenant.name, tenant.created_at).await?);
+        entries.push(tenant_json(app, caller, (tenant.id, &tenant.name), tenant.created_at).await?);
     }
     match name {
         None => Ok(json_reply(json!({ format!("{MODULE}:tenants"): { "tenant": entries } }))),
@@ -82,22 +84,37 @@ async fn get(app: &AppState, caller: &Caller, name: Option<&str>) -> Result<Resp
     }
 }
 
+/// One tenant with every list it holds, each read by its resource (the keystore by its route).
 async fn tenant_json(
     app: &AppState,
     caller: &Caller,
-    name: &str,
+    (id, name): (TenantId, &str),
     created_at: time::OffsetDateTime,
 ) -> Result<Value, ErrorReply> {
     let mut o = Map::new();
-    o.insert("name".into(), json!(name));
-    o.insert("created-at".into(), json!(rfc3339(created_at)));
+    let tenant = Tenant { name: name.to_owned(), created_at: Some(created_at) };
+    if let Value::Object(head) = tenant.to_value() {
+        o.extend(head);
+    }
+    let scope = Scope { app, caller, tenant: Some((id, name)) };
     for container in CONTAINERS {
-        let raw = format!("{MODULE}:tenants/tenant={}/{container}", path::encode(name));
-        let response = Box::pin(route_serve(app, caller, &Method::GET, &raw, None, None)).await?;
-        let bytes = body_bytes(response).await?;
-        let mut v: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| error(ErrorTag::OperationFailed, format!("{container}: {e}")))?;
-        if let Some(inner) = v.get_mut(format!("{MODULE}:{container}")).map(Value::take) {
+        let inner = match super::resources::tenant_list(container, None) {
+            Some(r) => {
+                r.check_access(caller, false)?;
+                let mut body = ListBody::collecting();
+                r.list_into(&scope, None, &mut body).await?;
+                json!({ r.list(): body.into_entries() })
+            }
+            None => {
+                let raw = format!("{MODULE}:tenants/tenant={}/{container}", path::encode(name));
+                let response = Box::pin(route_serve(app, caller, &Method::GET, &raw, None, None)).await?;
+                let Some(ReplyDocument(doc)) = response.extensions().get::<ReplyDocument>().cloned() else {
+                    return Err(error(ErrorTag::OperationFailed, format!("{container}: no document")));
+                };
+                doc.get(format!("{MODULE}:{container}")).cloned().unwrap_or(Value::Null)
+            }
+        };
+        if !inner.is_null() {
             o.insert(container.into(), inner);
         }
     }
@@ -107,17 +124,7 @@ async fn tenant_json(
 /// Creates a tenant: `{"sztp-server:tenant":[{"name":"acme"}]}`; PUT of an existing one changes
 /// nothing (a tenant has no other configuration of its own).
 async fn create(app: &AppState, method: Method, key: Option<&str>, input: Value) -> Result<Response, ErrorReply> {
-    let body = entry(&input, "tenant")?;
-    let mut f = Fields::new(body, "tenant").map_err(field_error)?;
-    let name = f.required_string("name").map_err(field_error)?;
-    f.ignore("created-at");
-    f.finish().map_err(field_error)?;
-    if name.starts_with(|c: char| c.is_whitespace() || c == '/') || name.chars().count() > 255 {
-        return Err(error(
-            ErrorTag::InvalidValue,
-            "name: a tenant name has 1 to 255 characters and does not start with whitespace or '/'",
-        ));
-    }
+    let name = Tenant::from_value(entry(&input, "tenant")?).map_err(decode_error)?.name;
     if key.is_some_and(|k| k != name) {
         return Err(error(ErrorTag::InvalidValue, "the name in the body differs from the one in the path"));
     }

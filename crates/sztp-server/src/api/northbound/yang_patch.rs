@@ -10,90 +10,38 @@ use sztp_protocol::model::restconf_errors::ErrorTag;
 use super::auth::Caller;
 use super::dispatch::body_bytes;
 use super::route::serve;
-use super::{MODULE, error, path, store_error};
+use super::{MODULE, decode_error, error, path, store_error};
 use crate::restconf::ErrorReply;
 use crate::state::AppState;
 use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::northbound::YangEnum;
+use sztp_protocol::model::yang_patch::{Edit, Operation, YangPatch};
 
 /// The media type of a YANG Patch in JSON.
 pub(super) const MEDIA_TYPE: &str = "application/yang-patch+json";
-const MAX_EDITS: usize = 10_000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Operation {
-    Create,
-    Delete,
-    Merge,
-    Remove,
-    Replace,
-}
-
-struct Edit {
-    id: String,
-    operation: Operation,
-    target: String,
-    value: Option<Value>,
-}
 
 fn bad(message: impl Into<String>) -> ErrorReply {
     error(ErrorTag::InvalidValue, message)
 }
 
-fn parse(doc: &Value) -> Result<(String, Vec<Edit>), ErrorReply> {
-    let patch = doc
-        .get("ietf-yang-patch:yang-patch")
-        .ok_or_else(|| error(ErrorTag::MalformedMessage, "the body must hold \"ietf-yang-patch:yang-patch\""))?;
-    let patch_id = patch
-        .get("patch-id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| error(ErrorTag::MissingElement, "patch-id is mandatory"))?;
-    let edits = patch.get("edit").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    if edits.len() > MAX_EDITS {
-        return Err(error(ErrorTag::TooBig, format!("at most {MAX_EDITS} edits")));
+/// The patch, read and checked whole before any edit is applied.
+fn parse(doc: &Value) -> Result<YangPatch, ErrorReply> {
+    let patch = YangPatch::from_document(doc).map_err(decode_error)?;
+    if let Some(e) = patch.edits.iter().find(|e| matches!(e.operation, Operation::Insert | Operation::Move)) {
+        let message = format!(
+            "edit \"{}\": {} needs a user-ordered list; this module has none at entry level",
+            e.id,
+            e.operation.as_str()
+        );
+        return Err(ErrorReply::bad_request(Encoding::Json, ErrorTag::OperationNotSupported, message));
     }
-    let mut parsed: Vec<Edit> = Vec::with_capacity(edits.len());
-    for e in edits {
-        let id = e.get("edit-id").and_then(Value::as_str).ok_or_else(|| bad("every edit needs an edit-id"))?;
-        if parsed.iter().any(|p| p.id == id) {
-            return Err(bad(format!("edit-id \"{id}\" is used twice")));
-        }
-        let operation = match e.get("operation").and_then(Value::as_str) {
-            Some("create") => Operation::Create,
-            Some("delete") => Operation::Delete,
-            Some("merge") => Operation::Merge,
-            Some("remove") => Operation::Remove,
-            Some("replace") => Operation::Replace,
-            Some(op @ ("insert" | "move")) => {
-                return Err(ErrorReply::bad_request(
-                    Encoding::Json,
-                    ErrorTag::OperationNotSupported,
-                    format!("edit \"{id}\": {op} needs a user-ordered list; this module has none at entry level"),
-                ));
-            }
-            other => return Err(bad(format!("edit \"{id}\": operation {other:?} is not an RFC 8072 operation"))),
-        };
-        let target = e
-            .get("target")
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad(format!("edit \"{id}\": target is mandatory")))?;
-        let value = e.get("value").cloned();
-        let needs_value = matches!(operation, Operation::Create | Operation::Merge | Operation::Replace);
-        if needs_value != value.is_some() {
-            let what = if needs_value { "needs a value" } else { "takes no value" };
-            return Err(bad(format!("edit \"{id}\": {operation:?} {what}")));
-        }
-        parsed.push(Edit { id: id.to_owned(), operation, target: target.to_owned(), value });
-    }
-    if parsed.is_empty() {
-        return Err(error(ErrorTag::MissingElement, "a patch needs at least one edit"));
-    }
-    Ok((patch_id.to_owned(), parsed))
+    Ok(patch)
 }
 
 /// Applies a YANG Patch sent to the resource `raw`: every edit through the same handlers as
 /// single writes, inside one unit of work that commits only if all succeed.
 pub(super) async fn run(app: &AppState, caller: &Caller, raw: &str, doc: &Value) -> Result<Response, ErrorReply> {
-    let (patch_id, edits) = parse(doc)?;
+    let YangPatch { patch_id, edits } = parse(doc)?;
     let uow = app.store().begin().await.map_err(store_error)?;
     let scoped = app.within(&uow);
     for edit in &edits {
@@ -134,6 +82,7 @@ async fn apply(app: &AppState, caller: &Caller, target: &str, edit: &Edit) -> Re
         (Operation::Delete | Operation::Remove, true) => (Method::DELETE, None),
         (Operation::Merge, true) => (Method::PATCH, edit.value.clone()),
         (Operation::Create | Operation::Merge | Operation::Replace, _) => (Method::PUT, edit.value.clone()),
+        (Operation::Insert | Operation::Move, _) => return Err(bad("insert and move are refused before any edit")),
     };
     let response = Box::pin(serve(app, caller, &method, target, None, value)).await?;
     if response.status().is_success() {
@@ -188,26 +137,16 @@ async fn failed(patch_id: &str, edit_id: &str, e: ErrorReply) -> Response {
 mod tests {
     use super::*;
 
-    fn patch(edits: Value) -> Value {
-        json!({"ietf-yang-patch:yang-patch": {"patch-id": "p", "edit": edits}})
-    }
-
     #[test]
-    fn edits_are_checked_before_anything_is_applied() {
-        let ok = patch(json!([{"edit-id": "1", "operation": "delete", "target": "/device=x"}]));
-        assert_eq!(parse(&ok).map(|(id, e)| (id, e.len())).ok(), Some(("p".into(), 1)));
-        for edits in [
-            json!([]),
-            json!([{"edit-id": "1", "operation": "create", "target": "/device=x"}]),
-            json!([{"edit-id": "1", "operation": "delete", "target": "/device=x", "value": {}}]),
-            json!([{"edit-id": "1", "operation": "insert", "target": "/device=x", "value": {}}]),
-            json!([{"edit-id": "1", "operation": "frobnicate", "target": "/x"}]),
-            json!([{"operation": "remove", "target": "/x"}]),
-            json!([{"edit-id": "1", "operation": "remove", "target": "/x"}, {"edit-id": "1", "operation": "remove", "target": "/y"}]),
-        ] {
-            assert!(parse(&patch(edits.clone())).is_err(), "{edits}");
+    fn insert_and_move_are_refused_as_unsupported() {
+        for op in ["insert", "move"] {
+            let mut edit = json!({"edit-id": "1", "operation": op, "target": "/device=x"});
+            if op == "insert" {
+                edit["value"] = json!({});
+            }
+            let doc = json!({"ietf-yang-patch:yang-patch": {"patch-id": "p", "edit": [edit]}});
+            let e = parse(&doc).map(|_| ()).map_err(|e| e.error.error_tag);
+            assert_eq!(e, Err(ErrorTag::OperationNotSupported), "{op}");
         }
-        assert!(parse(&json!({})).is_err());
-        assert!(parse(&json!({"ietf-yang-patch:yang-patch": {"edit": []}})).is_err());
     }
 }

@@ -1,79 +1,43 @@
-//! `sztp-server:administrators`: RFC 7951 JSON of administrator accounts, write-only passwords
-//! (hashed on input, checked against the minimum length), and the last-unrestricted guard.
+//! `sztp-server:administrators`: administrator accounts, write-only passwords (hashed on
+//! input, checked against the minimum length), and the last-unrestricted guard.
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
+use sztp_protocol::model::northbound::ListEntry;
+use sztp_protocol::model::northbound::admin as wire;
 use sztp_store::{AccessLevel, Administrator};
 
 use crate::api::northbound::auth::Caller;
-use crate::api::northbound::json::{FieldError, Fields, rfc3339};
 use crate::api::northbound::paging::ListBody;
 use crate::api::northbound::resource::{Resource, Scope};
-use crate::api::northbound::{error, field_error, first_use_refusal, hash_secret, store_error};
+use crate::api::northbound::rules::{access_from_store, access_to_store};
+use crate::api::northbound::{decode_error, error, first_use_refusal, hash_secret, store_error};
 use crate::restconf::ErrorReply;
 use sztp_protocol::codec::Encoding;
 use sztp_protocol::model::restconf_errors::ErrorTag;
 
 /// RFC 7951 JSON of one administrator (never the password).
 pub(crate) fn to_json(a: &Administrator) -> Value {
-    let mut o = Map::new();
-    o.insert("login".into(), json!(a.login));
-    if !a.email.is_empty() {
-        o.insert("email".into(), json!(a.email));
+    wire::Administrator {
+        login: a.login.clone(),
+        email: Some(a.email.clone()).filter(|e| !e.is_empty()),
+        password: None,
+        access_level: access_from_store(a.access_level),
+        tenants: a.tenants.clone(),
+        client_certificate: a.client_cert_der.clone(),
+        password_changed_at: a.password_changed_at,
+        locked_until: a.locked_until,
+        last_login: a.last_login,
     }
-    o.insert("access-level".into(), json!(level_name(a.access_level)));
-    if !a.tenants.is_empty() {
-        o.insert("tenant".into(), json!(a.tenants));
-    }
-    if let Some(cert) = &a.client_cert_der {
-        o.insert("client-certificate".into(), json!(crate::api::northbound::json::b64(cert)));
-    }
-    for (name, t) in
-        [("password-changed-at", a.password_changed_at), ("locked-until", a.locked_until), ("last-login", a.last_login)]
-    {
-        if let Some(t) = t {
-            o.insert(name.into(), json!(rfc3339(t)));
-        }
-    }
-    Value::Object(o)
+    .to_value()
 }
 
-fn level_name(l: AccessLevel) -> &'static str {
-    match l {
-        AccessLevel::Unrestricted => "unrestricted",
-        AccessLevel::ReadWrite => "read-write",
-        AccessLevel::ReadOnly => "read-only",
-    }
-}
-
-/// An administrator from input JSON; `existing` keeps the stored password and counters when the
-/// input has no `password` (write-only leaves are never returned, so a replace omits them).
-/// Returns the record and the cleartext password if one was given (to hash and length-check).
-pub(crate) fn from_json(
-    v: &Value,
-    existing: Option<&Administrator>,
-) -> Result<(Administrator, Option<String>), FieldError> {
-    let mut f = Fields::new(v, "administrator")?;
-    let login = f.required_string("login")?;
-    let email = f.string("email")?;
-    if email.as_deref() == Some("") {
-        return Err(FieldError::invalid("email", "must not be empty (omit it instead)"));
-    }
-    let email = email.unwrap_or_default();
-    let password = f.string("password")?;
-    let access_level = match f.string("access-level")?.as_deref() {
-        None | Some("read-only") => AccessLevel::ReadOnly,
-        Some("read-write") => AccessLevel::ReadWrite,
-        Some("unrestricted") => AccessLevel::Unrestricted,
-        Some(other) => return Err(FieldError::invalid("access-level", format!("\"{other}\" is not an access level"))),
-    };
-    let tenants = f.string_list("tenant")?;
-    let client_cert_der = f.binary("client-certificate")?;
-    for read_only in ["password-changed-at", "locked-until", "last-login"] {
-        f.ignore(read_only);
-    }
-    f.finish()?;
+/// An administrator from its wire entry; `existing` keeps the stored password and counters
+/// (write-only leaves are never returned, so a replace omits them). Returns the record and
+/// the cleartext password if one was given (to hash and length-check).
+fn from_wire(a: wire::Administrator, existing: Option<&Administrator>) -> (Administrator, Option<String>) {
+    let access_level = access_to_store(a.access_level);
     let mut admin = existing.cloned().unwrap_or(Administrator {
-        login: login.clone(),
+        login: a.login.clone(),
         email: String::new(),
         password_hash: None,
         client_cert_der: None,
@@ -84,12 +48,12 @@ pub(crate) fn from_json(
         password_changed_at: None,
         last_login: None,
     });
-    admin.login = login;
-    admin.email = email;
+    admin.login = a.login;
+    admin.email = a.email.unwrap_or_default();
     admin.access_level = access_level;
-    admin.tenants = tenants;
-    admin.client_cert_der = client_cert_der;
-    Ok((admin, password))
+    admin.tenants = a.tenants;
+    admin.client_cert_der = a.client_certificate;
+    (admin, a.password)
 }
 
 /// `administrators/administrator={login}`: only unrestricted administrators see or change it;
@@ -115,7 +79,7 @@ impl Resource for Administrators {
         }
     }
     async fn list_into(&self, s: &Scope<'_>, _: Option<&str>, body: &mut ListBody) -> Result<(), ErrorReply> {
-        s.app.store().list_administrators().await.map_err(store_error)?.iter().for_each(|a| body.push(&to_json(a)));
+        s.app.store().list_administrators().await.map_err(store_error)?.iter().for_each(|a| body.push(to_json(a)));
         Ok(())
     }
     async fn get(&self, s: &Scope<'_>, key: &str) -> Result<Option<Value>, ErrorReply> {
@@ -123,9 +87,9 @@ impl Resource for Administrators {
     }
     async fn put(&self, s: &Scope<'_>, entry: &Value) -> Result<(), ErrorReply> {
         let store = s.app.store();
-        let login = entry.get("login").and_then(Value::as_str).unwrap_or_default();
-        let existing = store.get_administrator(login).await.map_err(store_error)?;
-        let (mut admin, password) = from_json(entry, existing.as_ref()).map_err(field_error)?;
+        let input = wire::Administrator::from_value(entry).map_err(decode_error)?;
+        let existing = store.get_administrator(&input.login).await.map_err(store_error)?;
+        let (mut admin, password) = from_wire(input, existing.as_ref());
         if matches!(s.caller, Caller::FirstUse)
             && !(admin.access_level == AccessLevel::Unrestricted && admin.tenants.is_empty())
         {

@@ -5,13 +5,14 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::northbound::ListEntry;
+use sztp_protocol::model::northbound::artifact as wire;
 use sztp_protocol::model::restconf_errors::ErrorTag;
 use sztp_store::{ArtifactMeta, TenantId};
 
 use crate::api::northbound::auth::{self, Caller};
-use crate::api::northbound::json::{FieldError, Fields, rfc3339};
 use crate::api::northbound::paging::ListBody;
 use crate::api::northbound::resource::{Resource, Scope};
 use crate::api::northbound::{error, no_such, path, store_error};
@@ -22,65 +23,30 @@ use crate::state::AppState;
 
 /// The largest artifact accepted by an upload (streamed into the database in chunks).
 pub(crate) const MAX_ARTIFACT: u64 = 16 << 30;
-const DEFAULT_MEDIA_TYPE: &str = "application/octet-stream";
+use wire::DEFAULT_MEDIA_TYPE;
 
-/// SHA-256 written as the YANG `sha-256` typedef wants: colon-separated hex pairs.
-pub(crate) fn colon_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+/// Lower-case hex, the strong ETag of a SHA-256.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// RFC 7951 JSON of an artifact's metadata (uint64 is a string in RFC 7951 JSON).
+/// RFC 7951 JSON of an artifact's metadata.
 pub(crate) fn to_json(a: &ArtifactMeta) -> Value {
-    let mut o = Map::new();
-    o.insert("name".into(), json!(a.name));
-    o.insert("media-type".into(), json!(a.media_type));
-    o.insert("sha-256".into(), json!(colon_hex(&a.sha256)));
-    o.insert("size".into(), json!(a.size.to_string()));
-    o.insert("updated-at".into(), json!(rfc3339(a.updated_at)));
-    Value::Object(o)
-}
-
-/// Name and media type from input JSON; the state leaves may be echoed back and are ignored.
-pub(crate) fn from_json(v: &Value) -> Result<(String, String), FieldError> {
-    let mut f = Fields::new(v, "artifact")?;
-    let name = f.required_string("name")?;
-    let media_type = f.string("media-type")?.unwrap_or_else(|| DEFAULT_MEDIA_TYPE.into());
-    for state in ["sha-256", "size", "updated-at"] {
-        f.ignore(state);
+    wire::Artifact {
+        name: a.name.clone(),
+        media_type: a.media_type.clone(),
+        sha256: Some(a.sha256.to_vec()),
+        size: Some(a.size),
+        updated_at: Some(a.updated_at),
     }
-    f.finish()?;
-    check_file_name(&name).map_err(|m| FieldError::invalid("name", m))?;
-    check_media_type(&media_type).map_err(|m| FieldError::invalid("media-type", m))?;
-    Ok((name, media_type))
-}
-
-/// The YANG `file-name`: safe as the last segment of a download URL.
-fn check_file_name(name: &str) -> Result<(), String> {
-    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-    let rest_ok = name.chars().all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c));
-    if first_ok && rest_ok && name.len() <= 255 {
-        Ok(())
-    } else {
-        Err(format!(
-            "\"{name}\" is not a plain file name (letters, digits, '.', '_', '+', '-'; not starting with punctuation)"
-        ))
-    }
-}
-
-fn check_media_type(t: &str) -> Result<(), String> {
-    let essence = t.split(';').next().unwrap_or_default().trim_end();
-    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b));
-    match essence.split_once('/') {
-        Some((a, b)) if token(a) && token(b) && !t.contains(['\r', '\n']) => Ok(()),
-        _ => Err(format!("\"{t}\" is not a media type (type/subtype)")),
-    }
+    .to_value()
 }
 
 /// Writes the metadata of an artifact from RESTCONF: a new one starts empty, an existing one
 /// keeps its content.
 pub(crate) async fn put_meta(app: &AppState, tenant: TenantId, entry: &Value) -> Result<(), ErrorReply> {
-    let (name, media_type) = from_json(entry).map_err(crate::api::northbound::field_error)?;
-    app.store().put_artifact_meta(tenant, &name, &media_type).await.map(|_| ()).map_err(store_error)
+    let a = wire::Artifact::from_value(entry).map_err(crate::api::northbound::decode_error)?;
+    app.store().put_artifact_meta(tenant, &a.name, &a.media_type).await.map(|_| ()).map_err(store_error)
 }
 
 /// The routes of the content API.
@@ -147,7 +113,7 @@ async fn download(
     let store = app.store();
     let found = store.read_artifact(tenant, name).await.map_err(store_error)?;
     let (meta, reader) = found.ok_or_else(|| no_such("artifact", name))?;
-    let etag = format!("\"{}\"", colon_hex(&meta.sha256).replace(':', ""));
+    let etag = format!("\"{}\"", hex(&meta.sha256));
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag) {
         return Ok(not_modified_tagged(etag));
     }
@@ -173,12 +139,16 @@ async fn upload(
     idle: std::time::Duration,
 ) -> Result<Response, ErrorReply> {
     let store = app.store();
-    check_file_name(name).map_err(|m| error(ErrorTag::InvalidValue, m))?;
+    if !wire::is_file_name(name) {
+        return Err(error(ErrorTag::InvalidValue, format!("\"{name}\" is not a plain file name")));
+    }
     let media_type = match headers.get(header::CONTENT_TYPE) {
         None => DEFAULT_MEDIA_TYPE.to_owned(),
         Some(v) => {
             let t = v.to_str().unwrap_or_default().to_owned();
-            check_media_type(&t).map_err(|m| error(ErrorTag::InvalidValue, m))?;
+            if !wire::is_media_type(&t) {
+                return Err(error(ErrorTag::InvalidValue, format!("\"{t}\" is not a media type (type/subtype)")));
+            }
             t
         }
     };
@@ -187,7 +157,7 @@ async fn upload(
         sztp_store::StoreError::Invalid(m) => error(ErrorTag::InvalidValue, m),
         other => store_error(other),
     })?;
-    let etag = format!("\"{}\"", colon_hex(&sha256).replace(':', ""));
+    let etag = format!("\"{}\"", hex(&sha256));
     let location = format!("/artifacts/{}/{}", path::encode(tenant_name), path::encode(name));
     Ok(stored_tagged(!existed, location, etag))
 }
@@ -205,13 +175,7 @@ impl Resource for Artifacts {
         "artifact"
     }
     async fn list_into(&self, s: &Scope<'_>, _: Option<&str>, body: &mut ListBody) -> Result<(), ErrorReply> {
-        s.app
-            .store()
-            .list_artifacts(s.tenant())
-            .await
-            .map_err(store_error)?
-            .iter()
-            .for_each(|a| body.push(&to_json(a)));
+        s.app.store().list_artifacts(s.tenant()).await.map_err(store_error)?.iter().for_each(|a| body.push(to_json(a)));
         Ok(())
     }
     async fn get(&self, s: &Scope<'_>, key: &str) -> Result<Option<Value>, ErrorReply> {
@@ -230,23 +194,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_plain_file_names() {
-        assert!(check_file_name("image-1.2_x+y.bin").is_ok());
-        for bad in [".hidden", "", "a/b", "a b", "-x", "café"] {
-            assert!(check_file_name(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn media_types_are_checked() {
-        assert!(check_media_type("application/octet-stream").is_ok());
-        assert!(check_media_type("text/x-shellscript; charset=utf-8").is_ok());
-        assert!(check_media_type("octet-stream").is_err());
-        assert!(check_media_type("a/b\r\nX: y").is_err());
-        assert!(check_media_type("/b").is_err());
-    }
-
-    #[test]
     fn metadata_json_carries_state_as_rfc7951() {
         let meta = ArtifactMeta {
             name: "img".into(),
@@ -258,8 +205,8 @@ mod tests {
         let v = to_json(&meta);
         assert_eq!(v["size"], "5");
         assert_eq!(v["sha-256"].as_str().map(str::len), Some(95));
-        assert_eq!(from_json(&v).ok(), Some(("img".into(), DEFAULT_MEDIA_TYPE.into())));
-        assert!(from_json(&json!({"name": "x", "media-type": "nope"})).is_err());
-        assert!(from_json(&json!({"name": "x", "colour": "red"})).is_err());
+        let back = wire::Artifact::from_value(&v).map(|a| (a.name, a.media_type));
+        assert_eq!(back.ok(), Some(("img".into(), DEFAULT_MEDIA_TYPE.into())));
+        assert_eq!(hex(&meta.sha256).len(), 64);
     }
 }

@@ -1,45 +1,34 @@
-//! `tenants/tenant/vouchers/voucher`: ownership vouchers (CMS SignedData, base64) per device;
+//! `tenants/tenant/vouchers/voucher`: ownership vouchers (CMS SignedData) per device;
 //! `expires-at` is read from the voucher when its signature checks against the certificates
 //! it carries.
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use sztp_protocol::cms::content_type::{ContentType, outer_content_type};
+use sztp_protocol::codec::{DecodeError, DecodeErrorKind};
+use sztp_protocol::model::northbound::ListEntry;
+use sztp_protocol::model::northbound::trust as wire;
 use sztp_store::StoredVoucher;
 
-use crate::api::northbound::json::{FieldError, Fields, b64, rfc3339};
 use crate::api::northbound::paging::{self, ListBody};
 use crate::api::northbound::resource::{Resource, Scope};
-use crate::api::northbound::{field_error, store_error};
+use crate::api::northbound::{decode_error, store_error};
 use crate::restconf::ErrorReply;
 
 /// RFC 7951 JSON of one voucher.
 pub(crate) fn to_json(v: &StoredVoucher) -> Value {
-    let mut o = Map::new();
-    o.insert("serial".into(), json!(v.serial));
-    o.insert("cms".into(), json!(b64(&v.cms_der)));
-    if let Some(t) = v.expires_at {
-        o.insert("expires-at".into(), json!(rfc3339(t)));
-    }
-    Value::Object(o)
+    wire::Voucher { serial: v.serial.clone(), cms: v.cms_der.clone(), expires_at: v.expires_at }.to_value()
 }
 
 /// A voucher from input JSON: `cms` must be a CMS SignedData.
-pub(crate) fn from_json(v: &Value) -> Result<StoredVoucher, FieldError> {
-    let mut f = Fields::new(v, "voucher")?;
-    let serial = f.required_string("serial")?;
-    let cms_der = f.binary("cms")?.ok_or(FieldError {
-        node: "cms".into(),
-        tag: "missing-element",
-        message: "is mandatory".into(),
-    })?;
-    f.ignore("expires-at");
-    f.finish()?;
-    match outer_content_type(&cms_der) {
+pub(crate) fn from_json(v: &Value) -> Result<StoredVoucher, DecodeError> {
+    let v = wire::Voucher::from_value(v)?;
+    let bad = |m: String| DecodeError::new("voucher/cms", DecodeErrorKind::InvalidValue, m);
+    match outer_content_type(&v.cms) {
         Ok(ContentType::SignedData) => {}
-        Ok(other) => return Err(FieldError::invalid("cms", format!("is {other}, not SignedData"))),
-        Err(e) => return Err(FieldError::invalid("cms", format!("is not CMS: {e}"))),
+        Ok(other) => return Err(bad(format!("is {other}, not SignedData"))),
+        Err(e) => return Err(bad(format!("is not CMS: {e}"))),
     }
-    Ok(StoredVoucher { serial, expires_at: expires_at(&cms_der), cms_der })
+    Ok(StoredVoucher { serial: v.serial, expires_at: expires_at(&v.cms), cms_der: v.cms })
 }
 
 /// The voucher's expiry, when its content can be read.
@@ -69,7 +58,7 @@ impl Resource for Vouchers {
         Ok(s.app.store().get_voucher(s.tenant(), key).await.map_err(store_error)?.map(|v| to_json(&v)))
     }
     async fn put(&self, s: &Scope<'_>, entry: &Value) -> Result<(), ErrorReply> {
-        let v = from_json(entry).map_err(field_error)?;
+        let v = from_json(entry).map_err(decode_error)?;
         s.app.store().put_voucher(s.tenant(), &v).await.map_err(store_error)
     }
     async fn delete(&self, s: &Scope<'_>, key: &str) -> Result<(), ErrorReply> {
