@@ -78,9 +78,14 @@ pub(crate) fn error(tag: ErrorTag, message: impl Into<String>) -> ErrorReply {
     ErrorReply::tagged(Encoding::Json, tag, message)
 }
 
-/// A body, or a node of it, that does not hold what the module says.
+/// A body, or a node of it, that does not hold what the module says: 400, or 413 when it is
+/// too big (a YANG Patch of too many edits).
 pub(crate) fn decode_error(e: DecodeError) -> ErrorReply {
-    ErrorReply::bad_request(Encoding::Json, ErrorTag::parse(e.kind.error_tag()), e.to_string())
+    let tag = ErrorTag::parse(e.kind.error_tag());
+    if e.kind == sztp_protocol::codec::DecodeErrorKind::TooBig {
+        return error(tag, e.to_string());
+    }
+    ErrorReply::bad_request(Encoding::Json, tag, e.to_string())
 }
 
 /// A store error as the northbound API reports it.
