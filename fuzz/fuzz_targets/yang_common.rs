@@ -13,9 +13,8 @@ fn round_trip<T: YangDocument + PartialEq + std::fmt::Debug>(encoding: Encoding,
     let Ok(value) = T::decode(encoding, data) else { return };
     for enc in [Encoding::Json, Encoding::Xml] {
         let bytes = value.encode(enc);
-        let again = T::decode(enc, &bytes).unwrap_or_else(|e| {
-            panic!("re-encoded {enc:?} does not decode: {e}\n{}", String::from_utf8_lossy(&bytes))
-        });
+        let again = T::decode(enc, &bytes)
+            .unwrap_or_else(|e| panic!("re-encoded {enc:?} does not decode: {e}\n{}", String::from_utf8_lossy(&bytes)));
         assert_eq!(again, value, "{enc:?} round trip changed the value");
     }
 }

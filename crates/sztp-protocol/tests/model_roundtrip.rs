@@ -202,6 +202,10 @@ fn round_trip<T: YangDocument + PartialEq + std::fmt::Debug>(v: &T) -> Result<()
             .map_err(|e| TestCaseError::fail(format!("{enc:?}: {e}\n{}", String::from_utf8_lossy(&bytes))))?;
         prop_assert_eq!(&back, v);
     }
+    // The JSON value of a document is exactly what its JSON text says.
+    let text: serde_json::Value =
+        serde_json::from_slice(&v.to_json()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(v.to_json_value(), text);
     Ok(())
 }
 

@@ -304,6 +304,59 @@ fn write_value(out: &mut String, node: &Node) {
     }
 }
 
+/// The same tree as a JSON value, grouped and named exactly as [`encode`] writes it.
+pub(super) fn to_value(node: &Node) -> serde_json::Value {
+    let mut top = serde_json::Map::new();
+    value_member(&mut top, None, &[node]);
+    serde_json::Value::Object(top)
+}
+
+fn value_member(out: &mut serde_json::Map<String, serde_json::Value>, parent: Option<&str>, group: &[&Node]) {
+    let first = group[0];
+    let key =
+        if parent == Some(first.module) { first.name.clone() } else { format!("{}:{}", first.module, first.name) };
+    let value = if first.multi == Multi::Entry {
+        serde_json::Value::Array(group.iter().map(|n| value_of(n)).collect())
+    } else {
+        value_of(first)
+    };
+    out.insert(key, value);
+}
+
+fn value_of(node: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &node.value {
+        Value::Leaf(s) => match s {
+            Scalar::Text(t) | Scalar::Qualified { text: t, .. } => J::String(t.clone()),
+            Scalar::Number(n) => n.parse::<serde_json::Number>().map_or_else(|_| J::String(n.clone()), J::Number),
+            Scalar::Bool(b) => J::Bool(*b),
+            Scalar::Empty => J::Array(vec![J::Null]),
+            Scalar::Identity(m, n) => J::String(format!("{m}:{n}")),
+        },
+        Value::Inner(children) => {
+            let mut out = serde_json::Map::new();
+            let mut done = vec![false; children.len()];
+            for i in 0..children.len() {
+                if done[i] {
+                    continue;
+                }
+                let c = &children[i];
+                let group: Vec<&Node> = children
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, o)| o.module == c.module && o.name == c.name && (*j == i || c.multi == Multi::Entry))
+                    .map(|(j, o)| {
+                        done[j] = true;
+                        o
+                    })
+                    .collect();
+                value_member(&mut out, Some(node.module), &group);
+            }
+            J::Object(out)
+        }
+    }
+}
+
 fn push_json_string(out: &mut String, s: &str) {
     // serde_json's escaping of a &str cannot fail.
     out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\"")));

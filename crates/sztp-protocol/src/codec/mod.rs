@@ -51,6 +51,12 @@ pub fn decode_document(encoding: Encoding, bytes: &[u8]) -> Result<tree::Node, D
     }
 }
 
+/// A top-level node as the RFC 7951 JSON value [`encode_document`] would write, without
+/// writing it (for a document that travels on as a value).
+pub fn json_value(node: &tree::Node) -> serde_json::Value {
+    json::to_value(node)
+}
+
 /// Encodes a top-level node in `encoding`.
 pub fn encode_document(encoding: Encoding, node: &tree::Node) -> Vec<u8> {
     match encoding {

@@ -27,6 +27,10 @@ pub trait YangDocument: Sized {
     fn encode(&self, encoding: Encoding) -> Vec<u8> {
         encode_document(encoding, &self.to_tree())
     }
+    /// The RFC 7951 JSON value, as [`YangDocument::to_json`] would write it.
+    fn to_json_value(&self) -> serde_json::Value {
+        crate::codec::json_value(&self.to_tree())
+    }
     /// Decodes RFC 7951 JSON.
     fn from_json(bytes: &[u8]) -> Result<Self, DecodeError> {
         Self::decode(Encoding::Json, bytes)

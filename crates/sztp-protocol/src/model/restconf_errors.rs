@@ -254,5 +254,7 @@ mod tests {
         assert_eq!(again, errors);
         let again = RestconfErrors::from_json(&errors.to_json()).expect("JSON re-encoding decodes");
         assert_eq!(again, errors);
+        let written: serde_json::Value = serde_json::from_slice(&errors.to_json()).expect("JSON");
+        assert_eq!(errors.to_json_value(), written, "the value is what the text says");
     }
 }

@@ -128,19 +128,20 @@ async fn read(app: &AppState, caller: &Caller, parts: &Parts, raw: &str) -> Resu
         let name = rest.split(['=', '&']).next().unwrap_or_default();
         return Err(error(ErrorTag::InvalidValue, format!("unknown query parameter \"{name}\"")));
     }
-    let response = route::serve(app, caller, &Method::GET, raw, Some(rest.as_str()), None).await?;
+    // Options cut the document, and XML is written from it: lists keep theirs as values then.
+    let whole = !options.is_identity() || negotiate(&parts.headers, Encoding::Json) == Some(Encoding::Xml);
+    let serve = route::serve(app, caller, &Method::GET, raw, Some(rest.as_str()), None);
+    let response = paging::WHOLE.scope(whole, serve).await?;
     if !is_ok(&response) {
         return Ok(response);
     }
     let mut document = response.extensions().get::<ReplyDocument>().cloned();
     let mut bytes = body_bytes(response).await?;
     if !options.is_identity() {
-        // The handler's document when it kept one; a list written as it was paged, parsed.
-        let mut v: Value = match document.take() {
-            Some(ReplyDocument(doc)) => std::sync::Arc::unwrap_or_clone(doc),
-            None => serde_json::from_slice(&bytes)
-                .map_err(|e| error(ErrorTag::OperationFailed, format!("reply is not JSON: {e}")))?,
+        let Some(ReplyDocument(doc)) = document.take() else {
+            return Err(error(ErrorTag::OperationFailed, "the reply kept no document to apply the query options to"));
         };
+        let mut v: Value = std::sync::Arc::unwrap_or_clone(doc);
         query::apply(&mut v, &options);
         bytes = v.to_string().into();
         document = Some(ReplyDocument(std::sync::Arc::new(v)));

@@ -15,25 +15,36 @@ use crate::state::AppState;
 /// Entries read from the store per query.
 pub(super) const PAGE: u64 = sztp_store::MAX_PAGE_SIZE;
 
+tokio::task_local! {
+    /// Set for a read whose reply is cut by query options or written in XML: lists are then
+    /// kept as values, which those need, rather than written as text and read back.
+    pub(super) static WHOLE: bool;
+}
+
 /// A list reply built as JSON text one entry at a time, so a long list never exists as one
-/// value tree: `{"sztp-server:<container>":{"<list>":[…]}}`; or, to compose a larger document
-/// (a whole tenant), the entries themselves.
+/// value tree: `{"sztp-server:<container>":{"<list>":[…]}}`. Or its entries kept as values:
+/// for a read under [`WHOLE`], or to compose a larger document (a whole tenant).
 pub(crate) struct ListBody {
     text: String,
     empty: bool,
     entries: Option<Vec<Value>>,
+    names: (String, String),
 }
 
 impl ListBody {
     /// Starts the reply of `container`'s list `list`.
     pub(super) fn new(container: &str, list: &str) -> ListBody {
-        let head = serde_json::json!(format!("{MODULE}:{container}"));
-        ListBody { text: format!("{{{head}:{{{}:[", serde_json::json!(list)), empty: true, entries: None }
+        let names = (format!("{MODULE}:{container}"), list.to_owned());
+        if WHOLE.try_with(|whole| *whole).unwrap_or(false) {
+            return ListBody { text: String::new(), empty: true, entries: Some(Vec::new()), names };
+        }
+        let text = format!("{{{}:{{{}:[", serde_json::json!(names.0), serde_json::json!(list));
+        ListBody { text, empty: true, entries: None, names }
     }
 
     /// Collects the entries instead of writing them.
     pub(super) fn collecting() -> ListBody {
-        ListBody { text: String::new(), empty: true, entries: Some(Vec::new()) }
+        ListBody { text: String::new(), empty: true, entries: Some(Vec::new()), names: Default::default() }
     }
 
     /// Appends one entry.
@@ -56,6 +67,10 @@ impl ListBody {
 
     /// The `200` reply.
     pub(super) fn finish(mut self) -> Response {
+        if let Some(entries) = self.entries {
+            let (container, list) = self.names;
+            return crate::restconf::json_reply(serde_json::json!({ container: { list: entries } }));
+        }
         self.text.push_str("]}}");
         crate::restconf::status::typed_reply(YANG_JSON, self.text)
     }
@@ -159,6 +174,7 @@ pub(super) async fn vouchers(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::restconf::status::ReplyDocument;
     use serde_json::json;
     use sztp_store::BootstrapEvent;
 
@@ -243,6 +259,27 @@ mod tests {
         let text = two.text + "]}}";
         let v: Value = serde_json::from_str(&text).expect("JSON");
         assert_eq!(v["sztp-server:vouchers"]["voucher"][1]["serial"], "b\"");
+    }
+
+    /// Under `WHOLE` the same list is kept as a value (and written from it, byte for byte as
+    /// the text form, so ETags do not depend on how a list was read).
+    #[tokio::test]
+    async fn a_whole_read_keeps_the_list_as_its_document() {
+        let build = || {
+            let mut body = ListBody::new("vouchers", "voucher");
+            body.push(serde_json::json!({"serial": "a", "cms": "AA=="}));
+            body.push(serde_json::json!({"serial": "b"}));
+            body.finish()
+        };
+        let text = build();
+        assert!(text.extensions().get::<ReplyDocument>().is_none());
+        let whole = WHOLE.scope(true, async { build() }).await;
+        let Some(ReplyDocument(doc)) = whole.extensions().get::<ReplyDocument>().cloned() else {
+            panic!("no document kept");
+        };
+        assert_eq!(doc["sztp-server:vouchers"]["voucher"][1]["serial"], "b");
+        let bytes = |r: Response| async { axum::body::to_bytes(r.into_body(), usize::MAX).await.unwrap() };
+        assert_eq!(bytes(text).await, bytes(whole).await);
     }
 
     #[test]

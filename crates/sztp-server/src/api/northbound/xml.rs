@@ -7,8 +7,9 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use sztp_protocol::codec::xml_body::xml_from_json as to_xml;
 
-use crate::restconf::status::ReplyDocument;
+use crate::restconf::status::{ErrorDocument, ReplyDocument};
 use crate::restconf::{YANG_JSON, YANG_XML};
+use sztp_protocol::model::YangDocument;
 
 /// The XML form of a reply the handlers wrote in JSON (errors too); other replies pass as they
 /// are. A body XML cannot carry becomes a 406 that says why.
@@ -19,6 +20,7 @@ pub(crate) async fn reply_in_xml(response: Response) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let document = parts.extensions.remove::<ReplyDocument>();
+    let errors = parts.extensions.remove::<ErrorDocument>();
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(YANG_XML));
     parts.headers.remove(header::CONTENT_LENGTH);
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
@@ -27,10 +29,12 @@ pub(crate) async fn reply_in_xml(response: Response) -> Response {
     if bytes.is_empty() {
         return Response::from_parts(parts, Body::empty()); // HEAD
     }
-    // The handler's document when it kept one; otherwise (a paged list, an error) the JSON read back.
-    let converted = match document {
-        Some(ReplyDocument(doc)) => to_xml(&doc),
-        None => serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string()).and_then(|v| to_xml(&v)),
+    // The handler's document, or the typed errors; a reply built without either (none is,
+    // today) is read back from its JSON.
+    let converted = match (document, errors) {
+        (Some(ReplyDocument(doc)), _) => to_xml(&doc),
+        (None, Some(ErrorDocument(errors))) => String::from_utf8(errors.to_xml()).map_err(|e| e.to_string()),
+        (None, None) => serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string()).and_then(|v| to_xml(&v)),
     };
     match converted {
         Ok(xml) => Response::from_parts(parts, Body::from(xml)),

@@ -3,18 +3,19 @@
 //! crash mid-patch leaves nothing behind).
 
 use axum::http::Method;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Value, json};
 use sztp_protocol::model::restconf_errors::ErrorTag;
 
 use super::auth::Caller;
-use super::dispatch::body_bytes;
 use super::route::serve;
 use super::{MODULE, decode_error, error, path, store_error};
 use crate::restconf::ErrorReply;
 use crate::state::AppState;
 use sztp_protocol::codec::Encoding;
+use sztp_protocol::model::YangDocument;
 use sztp_protocol::model::northbound::YangEnum;
+use sztp_protocol::model::restconf_errors::RestconfErrors;
 use sztp_protocol::model::yang_patch::{Edit, Operation, YangPatch};
 
 /// The media type of a YANG Patch in JSON.
@@ -48,7 +49,7 @@ pub(super) async fn run(app: &AppState, caller: &Caller, raw: &str, doc: &Value)
         if let Err(e) = apply(&scoped, caller, &target(raw, edit), edit).await {
             drop(scoped);
             drop(uow);
-            return Ok(failed(&patch_id, &edit.id, e).await);
+            return Ok(failed(&patch_id, &edit.id, e));
         }
     }
     drop(scoped);
@@ -117,15 +118,10 @@ fn check_target(target: &str) -> Result<(), ErrorReply> {
 }
 
 /// The RFC 8072 status of a failed patch: the failing edit and its errors.
-async fn failed(patch_id: &str, edit_id: &str, e: ErrorReply) -> Response {
+fn failed(patch_id: &str, edit_id: &str, e: ErrorReply) -> Response {
     let status = e.status;
-    let errors = match body_bytes(e.into_response()).await {
-        Ok(bytes) => serde_json::from_slice::<Value>(&bytes)
-            .ok()
-            .and_then(|v| v.get("ietf-restconf:errors").cloned())
-            .unwrap_or(Value::Null),
-        Err(_) => Value::Null,
-    };
+    let mut errors = RestconfErrors::from(*e.error).to_json_value();
+    let errors = errors.get_mut("ietf-restconf:errors").map(Value::take).unwrap_or(Value::Null);
     let body = json!({"ietf-yang-patch:yang-patch-status": {
         "patch-id": patch_id,
         "edit-status": {"edit": [{"edit-id": edit_id, "errors": errors}]}
