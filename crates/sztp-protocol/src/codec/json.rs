@@ -276,32 +276,38 @@ fn write_value(out: &mut String, node: &Node) {
         },
         Value::Inner(children) => {
             out.push('{');
-            let mut done = vec![false; children.len()];
-            let mut first = true;
-            for i in 0..children.len() {
-                if done[i] {
-                    continue;
-                }
-                let c = &children[i];
-                // Entries of one list are written together as one array, wherever they sit.
-                let group: Vec<&Node> = children
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, o)| o.module == c.module && o.name == c.name && (*j == i || c.multi == Multi::Entry))
-                    .map(|(j, o)| {
-                        done[j] = true;
-                        o
-                    })
-                    .collect();
-                if !first {
+            for (i, group) in members(children).iter().enumerate() {
+                if i > 0 {
                     out.push(',');
                 }
-                first = false;
-                write_member(out, Some(node.module), &group);
+                write_member(out, Some(node.module), group);
             }
             out.push('}');
         }
     }
+}
+
+/// The JSON members of an inner node's children, in order: entries of one list are one member
+/// (one array) wherever they sit, any other node is a member of its own.
+fn members(children: &[Node]) -> Vec<Vec<&Node>> {
+    let mut done = vec![false; children.len()];
+    let mut out = Vec::new();
+    for (i, c) in children.iter().enumerate() {
+        if done[i] {
+            continue;
+        }
+        let group: Vec<&Node> = children
+            .iter()
+            .enumerate()
+            .filter(|(j, o)| o.module == c.module && o.name == c.name && (*j == i || c.multi == Multi::Entry))
+            .map(|(j, o)| {
+                done[j] = true;
+                o
+            })
+            .collect();
+        out.push(group);
+    }
+    out
 }
 
 /// The same tree as a JSON value, grouped and named exactly as [`encode`] writes it.
@@ -335,21 +341,7 @@ fn value_of(node: &Node) -> serde_json::Value {
         },
         Value::Inner(children) => {
             let mut out = serde_json::Map::new();
-            let mut done = vec![false; children.len()];
-            for i in 0..children.len() {
-                if done[i] {
-                    continue;
-                }
-                let c = &children[i];
-                let group: Vec<&Node> = children
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, o)| o.module == c.module && o.name == c.name && (*j == i || c.multi == Multi::Entry))
-                    .map(|(j, o)| {
-                        done[j] = true;
-                        o
-                    })
-                    .collect();
+            for group in members(children) {
                 value_member(&mut out, Some(node.module), &group);
             }
             J::Object(out)

@@ -59,12 +59,17 @@ async fn data(State(app): State<AppState>, request: Request) -> Response {
     // `Path` would decode it first, so a key holding "%41" or "/" would address another entry.
     let raw = parts.uri.path().strip_prefix("/restconf/data/").unwrap_or_default();
     let xml = crate::restconf::negotiate(&parts.headers, Encoding::Json) == Some(Encoding::Xml);
+    // Errors leave here only, so a client that wants XML gets them written in XML directly.
+    let refused = |e: ErrorReply| {
+        let encoding = if xml { Encoding::Xml } else { e.encoding };
+        ErrorReply { encoding, ..e }.into_response()
+    };
     let (principal, response) = match auth::authenticate(&app, &parts).await {
         Ok(caller) => {
             let result = dispatch::serve(&app, &caller, &parts, raw, body).await;
-            (Some(caller.principal()), result.unwrap_or_else(IntoResponse::into_response))
+            (Some(caller.principal()), result.unwrap_or_else(refused))
         }
-        Err(e) => (None, e.into_response()),
+        Err(e) => (None, refused(e)),
     };
     let mut response = if xml { xml::reply_in_xml(response).await } else { response };
     if let Some(principal) = principal {

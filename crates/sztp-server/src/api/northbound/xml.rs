@@ -7,12 +7,11 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use sztp_protocol::codec::xml_body::xml_from_json as to_xml;
 
-use crate::restconf::status::{ErrorDocument, ReplyDocument};
+use crate::restconf::status::ReplyDocument;
 use crate::restconf::{YANG_JSON, YANG_XML};
-use sztp_protocol::model::YangDocument;
 
-/// The XML form of a reply the handlers wrote in JSON (errors too); other replies pass as they
-/// are. A body XML cannot carry becomes a 406 that says why.
+/// The XML form of a reply the handlers wrote in JSON; other replies (errors, written in XML
+/// already) pass as they are. A body XML cannot carry becomes a 406 that says why.
 pub(crate) async fn reply_in_xml(response: Response) -> Response {
     let json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == YANG_JSON.as_bytes());
     if !json {
@@ -20,7 +19,6 @@ pub(crate) async fn reply_in_xml(response: Response) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let document = parts.extensions.remove::<ReplyDocument>();
-    let errors = parts.extensions.remove::<ErrorDocument>();
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(YANG_XML));
     parts.headers.remove(header::CONTENT_LENGTH);
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
@@ -29,12 +27,11 @@ pub(crate) async fn reply_in_xml(response: Response) -> Response {
     if bytes.is_empty() {
         return Response::from_parts(parts, Body::empty()); // HEAD
     }
-    // The handler's document, or the typed errors; a reply built without either (none is,
-    // today) is read back from its JSON.
-    let converted = match (document, errors) {
-        (Some(ReplyDocument(doc)), _) => to_xml(&doc),
-        (None, Some(ErrorDocument(errors))) => String::from_utf8(errors.to_xml()).map_err(|e| e.to_string()),
-        (None, None) => serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string()).and_then(|v| to_xml(&v)),
+    // The handler's document; a reply built without one (none is, today: errors are written in
+    // XML where they leave, in `data`) is read back from its JSON.
+    let converted = match document {
+        Some(ReplyDocument(doc)) => to_xml(&doc),
+        None => serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string()).and_then(|v| to_xml(&v)),
     };
     match converted {
         Ok(xml) => Response::from_parts(parts, Body::from(xml)),

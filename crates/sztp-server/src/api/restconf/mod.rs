@@ -129,12 +129,9 @@ impl ErrorReply {
 
 impl IntoResponse for ErrorReply {
     fn into_response(self) -> Response {
-        let errors = RestconfErrors::from(*self.error);
-        let body = errors.encode(self.encoding);
+        let body = RestconfErrors::from(*self.error).encode(self.encoding);
         let mut response = (self.status, [(header::CONTENT_TYPE, media_type(self.encoding))], body).into_response();
         response.headers_mut().extend(self.headers);
-        // Kept typed, so that an XML reply of the operator API is written from it, not re-read.
-        response.extensions_mut().insert(status::ErrorDocument(std::sync::Arc::new(errors)));
         response
     }
 }

@@ -149,10 +149,6 @@ pub(crate) fn document_reply<T: YangDocument>(encoding: Encoding, doc: &T) -> Re
     (StatusCode::OK, [(header::CONTENT_TYPE, media_type(encoding))], doc.encode(encoding)).into_response()
 }
 
-/// The errors an error reply holds, kept beside its bytes.
-#[derive(Debug, Clone)]
-pub(crate) struct ErrorDocument(pub(crate) std::sync::Arc<sztp_protocol::model::restconf_errors::RestconfErrors>);
-
 /// The document a JSON reply holds, kept beside its bytes so that the query options and the
 /// XML form work on it without parsing the reply again.
 #[derive(Debug, Clone)]
