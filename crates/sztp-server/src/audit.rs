@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use sztp_protocol::codec::Encoding;
-use sztp_store::{AuditRecord, BootstrapEvent, Store, StoreError, TenantId};
+use sztp_store::{AuditRecord, Store, TenantId};
 use time::OffsetDateTime;
 use tracing::warn;
 
@@ -67,11 +67,12 @@ async fn record(State(state): State<AuditState>, mut request: Request, next: Nex
         path,
         status: response.status().as_u16(),
     };
-    match commit(state.app.store(), &events, &record).await {
+    let has_events = !events.is_empty();
+    match state.app.committer().commit(events, record).await {
         Ok(()) => response,
         // A 2xx promises the device its records are kept (RFC 8572 §7.3: a report is stored
         // before 204); without the commit, that promise would be false.
-        Err(e) if !events.is_empty() && response.status().is_success() => {
+        Err(e) if has_events && response.status().is_success() => {
             warn!(error = %e, "could not commit a request's records; refusing the request");
             ErrorReply::not_recorded(Encoding::Json, &e).into_response()
         }
@@ -87,14 +88,4 @@ async fn record(State(state): State<AuditState>, mut request: Request, next: Nex
 async fn addressed(store: &Store, path: &str) -> Option<TenantId> {
     let name = crate::api::northbound::path::addressed_tenant(path)?;
     store.tenant_by_name(&name).await.ok().flatten().map(|t| t.id)
-}
-
-/// The request's bootstrapping-log records and its audit record, in one commit.
-async fn commit(store: &Store, events: &[BootstrapEvent], record: &AuditRecord) -> Result<(), StoreError> {
-    let uow = store.begin().await?;
-    for event in events {
-        uow.record_bootstrap(event).await?;
-    }
-    uow.append_audit(record).await?;
-    uow.commit().await
 }

@@ -3,7 +3,9 @@
 
 pub(crate) mod api;
 pub(crate) mod audit;
+pub(crate) mod cache;
 pub mod cli;
+pub(crate) mod commits;
 pub(crate) mod domain;
 pub(crate) mod endpoints;
 pub mod listen;

@@ -28,6 +28,10 @@ struct Inner {
     /// When configuration last changed through the API (Unix seconds); the start time until
     /// the first write, which errs towards "modified" for caches older than this process.
     config_changed: AtomicI64,
+    /// What the southbound API need not load again (invalidated by every configuration write).
+    caches: crate::cache::Caches,
+    /// Request records, committed in groups.
+    committer: crate::commits::Committer,
 }
 
 impl AppState {
@@ -36,12 +40,14 @@ impl AppState {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let endpoints = RwLock::new(HashMap::new());
         let inner = Arc::new(Inner {
-            store,
+            store: store.clone(),
             kek,
             guard: crate::password::Guard::for_this_machine(),
             rejections: Default::default(),
             endpoints,
             config_changed: AtomicI64::new(now),
+            caches: crate::cache::Caches::new(store.clone()),
+            committer: crate::commits::Committer::new(store.clone()),
         });
         AppState { inner, unit_of_work: None }
     }
@@ -78,6 +84,16 @@ impl AppState {
     pub fn touch_config(&self) {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         self.inner.config_changed.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// Commits request records in groups.
+    pub(crate) fn committer(&self) -> &crate::commits::Committer {
+        &self.inner.committer
+    }
+
+    /// The caches of configuration and verified credentials.
+    pub(crate) fn caches(&self) -> &crate::cache::Caches {
+        &self.inner.caches
     }
 
     /// The verification pool and per-source budget of password checks.

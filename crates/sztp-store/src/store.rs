@@ -23,6 +23,8 @@ pub(crate) struct Tx {
     pub(crate) txn: DatabaseTransaction,
     /// An endpoint was written: listeners are told after the commit, never before.
     pub(crate) endpoints_changed: AtomicBool,
+    /// Configuration was written: [`Store::config_version`] moves after the commit.
+    pub(crate) config_changed: AtomicBool,
 }
 
 /// Handle to the database; cheap to clone and shared by all tasks. The same methods run inside a
@@ -37,6 +39,8 @@ pub struct Store {
 pub(crate) struct Inner {
     pub(crate) db: DatabaseConnection,
     pub(crate) endpoint_version: watch::Sender<u64>,
+    /// Moved after every committed configuration write made through this process.
+    pub(crate) config_version: AtomicU64,
     /// Commits seen by SQLite's commit hook on every pooled connection.
     pub(crate) commits: Arc<AtomicU64>,
     /// YANG Patches of an older release undone at the upgrade.
@@ -68,8 +72,15 @@ impl Store {
         let journals = pending.first().is_some_and(|m| m == RETIRE_CHANGE_JOURNALS);
         let (endpoint_version, _) = watch::channel(0);
         let kind = target.kind();
-        let inner =
-            Arc::new(Inner { db, endpoint_version, commits, recovered: 0.into(), options: options.clone(), kind });
+        let inner = Arc::new(Inner {
+            db,
+            endpoint_version,
+            config_version: AtomicU64::new(1),
+            commits,
+            recovered: 0.into(),
+            options: options.clone(),
+            kind,
+        });
         let store = Store { inner, tx: None };
         if journals {
             let undone = store.recover_legacy_journals().await?;
@@ -89,8 +100,15 @@ impl Store {
     pub(crate) fn over(db: DatabaseConnection) -> Store {
         let (endpoint_version, _) = watch::channel(0);
         let commits = Arc::new(AtomicU64::new(0));
-        let inner =
-            Inner { db, endpoint_version, commits, recovered: 0.into(), options: OpenOptions::default(), kind: "test" };
+        let inner = Inner {
+            db,
+            endpoint_version,
+            config_version: AtomicU64::new(1),
+            commits,
+            recovered: 0.into(),
+            options: OpenOptions::default(),
+            kind: "test",
+        };
         Store { inner: Arc::new(inner), tx: None }
     }
 

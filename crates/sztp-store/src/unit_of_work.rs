@@ -39,7 +39,7 @@ impl Store {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         };
         let txn = self.inner.db.begin_with_options(options).await.map_err(db_err)?;
-        let tx = Tx { txn, endpoints_changed: AtomicBool::new(false) };
+        let tx = Tx { txn, endpoints_changed: AtomicBool::new(false), config_changed: AtomicBool::new(false) };
         Ok(UnitOfWork { store: Store { inner: self.inner.clone(), tx: Some(Arc::new(tx)) } })
     }
 
@@ -57,7 +57,11 @@ impl UnitOfWork {
         let tx = Arc::try_unwrap(tx)
             .map_err(|_| StoreError::Invalid("a unit of work was committed while a clone of it was alive".into()))?;
         let changed = tx.endpoints_changed.load(Ordering::Relaxed);
+        let config = tx.config_changed.load(Ordering::Relaxed);
         tx.txn.commit().await.map_err(db_err)?;
+        if config {
+            store.inner.config_version.fetch_add(1, Ordering::AcqRel);
+        }
         if changed {
             store.inner.endpoint_version.send_modify(|v| *v = v.wrapping_add(1));
         }

@@ -2,10 +2,10 @@
 //! conveyed information, sign and encrypt it as configured, and record the outcome.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use sztp_protocol::codec::Encoding;
 use sztp_protocol::model::bootstrap_rpc::{GetBootstrappingDataInput, GetBootstrappingDataOutput, ReportingLevel};
-use sztp_protocol::model::conveyed_info::ConveyedInformation;
 use sztp_store::{
     BootstrapEvent, CompatProfile, ReportingLevel as StoredLevel, ResponseSpec, StatusChange, StoreError,
 };
@@ -13,11 +13,15 @@ use time::OffsetDateTime;
 use tracing::info;
 
 use super::Site;
-use super::conveyed::{BuildError, Packaging, conveyed_information, must_sign, package};
+use super::conveyed::{
+    BuildError, OwnerMaterial, Packaging, Prepared, Signed, conveyed_information, must_sign, package, prepare,
+    sign_conveyed,
+};
 use super::identity::AuthenticatedDevice;
 use super::material::{self, LoadError};
 use super::request_log::{RequestLog, event, refusal};
 use super::select::{RequestFacts, select};
+use crate::cache::ConveyedKey;
 
 const OPERATION: &str = BootstrapEvent::GET_BOOTSTRAPPING_DATA;
 
@@ -124,18 +128,27 @@ async fn respond(
     let facts = RequestFacts { input, source: req.source.ip() };
     let rule = select(&device.device.rules, &device.device_type.rules, &facts)
         .map_err(|no| BootstrapError::NoData(no.message().into()))?;
-    let mut response = site.store.get_response(site.tenant, &rule.response).await?.ok_or_else(|| {
-        BootstrapError::Configuration(format!("rule names response \"{}\", which does not exist", rule.response))
-    })?;
-    fill_artifact(site, req.authority, &mut response.spec).await?;
-    let info = conveyed_information(&response.spec, profile)?;
-    let onboarding = matches!(info, ConveyedInformation::Onboarding(_));
+    let key = ConveyedKey {
+        tenant: site.tenant,
+        response: rule.response.clone(),
+        encoding: if profile == CompatProfile::CiscoIosXe { Encoding::Json } else { encoding },
+        profile,
+        authority: req.authority.map(str::to_owned),
+    };
+    let prepared = prepared(site, &key).await?;
 
     let available = material::available(site, device).await?;
     let policy = device.device.signing.unwrap_or(device.device_type.signing);
-    let sign = must_sign(policy, profile, onboarding, input.signed_data_preferred, available.is_some())?;
-    let signing = match (&available, sign) {
-        (Some(a), true) => Some(material::load(site, a).await?),
+    let sign = must_sign(policy, profile, prepared.onboarding, input.signed_data_preferred, available.is_some())?;
+    let owner = match (&available, sign) {
+        (Some(a), true) => Some(material::owner(site, &a.owner_certificate).await?),
+        _ => None,
+    };
+    let signed_conveyed = match (&owner, &available) {
+        (Some(owner), Some(a)) => {
+            // A nonce asks for fresh data: signed now, never from the cache.
+            Some(signed(site, &key, &a.owner_certificate, &prepared, owner, input.nonce.is_none())?)
+        }
         _ => None,
     };
     let recipient = match (device.device.encrypt.unwrap_or(device.device_type.encrypt), &device.client_cert) {
@@ -147,22 +160,67 @@ async fn respond(
         StoredLevel::Minimal => ReportingLevel::Minimal,
         StoredLevel::Verbose => ReportingLevel::Verbose,
     };
+    let signed = match (&signed_conveyed, &owner, &available) {
+        (Some(ci), Some(owner), Some(a)) => Some(Signed {
+            conveyed: ci,
+            owner_certificate: &owner.owner_certificate,
+            ownership_voucher: &a.voucher.cms_der,
+        }),
+        _ => None,
+    };
     let packaging = Packaging {
-        encoding: if profile == CompatProfile::CiscoIosXe { Encoding::Json } else { encoding },
-        signing: signing.as_ref(),
+        signed,
         encrypt_to: recipient.as_deref(),
         reporting_level: (profile != CompatProfile::OpiAgent).then_some(level),
-        now: OffsetDateTime::now_utc(),
     };
-    let output = package(&info, &packaging)?;
-    let kind = if onboarding { "onboarding-information" } else { "redirect-information" };
+    let output = package(&prepared, &packaging)?;
+    let kind = if prepared.onboarding { "onboarding-information" } else { "redirect-information" };
     let description = format!(
         "{kind} \"{}\"{}{}",
-        response.name,
-        if signing.is_some() { ", signed" } else { ", unsigned" },
+        key.response,
+        if owner.is_some() { ", signed" } else { ", unsigned" },
         if recipient.is_some() { ", encrypted" } else { "" }
     );
-    Ok((output, description, response.name))
+    Ok((output, description, key.response))
+}
+
+/// The conveyed information of a response, encoded for one shape: cached, else built from the
+/// stored response.
+async fn prepared(site: &Site<'_>, key: &ConveyedKey) -> Result<Arc<Prepared>, BootstrapError> {
+    let generation = site.caches.generation();
+    if let Some(found) = site.caches.conveyed.get(generation, key) {
+        return Ok(found);
+    }
+    let mut response = site.store.get_response(site.tenant, &key.response).await?.ok_or_else(|| {
+        BootstrapError::Configuration(format!("rule names response \"{}\", which does not exist", key.response))
+    })?;
+    fill_artifact(site, key.authority.as_deref(), &mut response.spec).await?;
+    let info = conveyed_information(&response.spec, key.profile)?;
+    let prepared = Arc::new(prepare(&info, key.encoding));
+    site.caches.conveyed.insert(generation, key.clone(), prepared.clone());
+    Ok(prepared)
+}
+
+/// The SignedData of prepared conveyed information: the cached one (same content, same owner)
+/// when `reuse`, else signed now.
+fn signed(
+    site: &Site<'_>,
+    key: &ConveyedKey,
+    owner_name: &str,
+    prepared: &Prepared,
+    owner: &OwnerMaterial,
+    reuse: bool,
+) -> Result<Arc<Vec<u8>>, BootstrapError> {
+    let generation = site.caches.generation();
+    let cache_key = (key.clone(), owner_name.to_owned());
+    if reuse && let Some(found) = site.caches.signed.get(generation, &cache_key) {
+        return Ok(found);
+    }
+    let fresh = Arc::new(sign_conveyed(prepared, owner, OffsetDateTime::now_utc())?);
+    if reuse {
+        site.caches.signed.insert(generation, cache_key, fresh.clone());
+    }
+    Ok(fresh)
 }
 
 /// A boot image naming a served artifact gets the artifact's SHA-256 (unless given) and, when

@@ -152,60 +152,87 @@ pub(crate) fn parse_sha256(text: &str) -> Result<Vec<u8>, BuildError> {
     }
 }
 
-/// What signs and accompanies signed conveyed information.
-pub(crate) struct SigningMaterial {
+/// An owner certificate ready to sign: its key and chain, and its owner-certificate artifact
+/// (certs-only CMS). The same for every device of the owner.
+pub(crate) struct OwnerMaterial {
     /// The owner certificate's key and chain.
     pub signer: Signer,
     /// The owner-certificate artifact (certs-only CMS).
     pub owner_certificate: Vec<u8>,
+}
+
+/// Conveyed information encoded once, as every device given the same response receives it.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    /// Onboarding (else redirect) information.
+    pub onboarding: bool,
+    /// `.43` JSON or `.42` XML.
+    pub content_type: ContentType,
+    /// The encoded conveyed information.
+    pub payload: Vec<u8>,
+}
+
+/// Encodes conveyed information in `encoding`.
+pub(crate) fn prepare(info: &ConveyedInformation, encoding: Encoding) -> Prepared {
+    let content_type = match encoding {
+        Encoding::Json => ContentType::ConveyedInfoJson,
+        Encoding::Xml => ContentType::ConveyedInfoXml,
+    };
+    Prepared {
+        onboarding: matches!(info, ConveyedInformation::Onboarding(_)),
+        content_type,
+        payload: info.encode(encoding),
+    }
+}
+
+/// Signs prepared conveyed information with the owner's key (SignedData with signing time).
+pub(crate) fn sign_conveyed(p: &Prepared, owner: &OwnerMaterial, now: OffsetDateTime) -> Result<Vec<u8>, BuildError> {
+    let options = SignOptions { certificates: IncludeCertificates::Leaf, signing_time: Some(now) };
+    Ok(sign(p.content_type, &p.payload, &owner.signer, &options)?)
+}
+
+/// Signed conveyed information with its two companion artifacts.
+pub(crate) struct Signed<'a> {
+    /// The SignedData ([`sign_conveyed`]).
+    pub conveyed: &'a [u8],
+    /// The owner-certificate artifact.
+    pub owner_certificate: &'a [u8],
     /// The ownership-voucher artifact (signed CMS, .40).
-    pub ownership_voucher: Vec<u8>,
+    pub ownership_voucher: &'a [u8],
 }
 
 /// How to package the output.
 pub(crate) struct Packaging<'a> {
-    /// Encoding of the conveyed-information payload (.43 JSON or .42 XML).
-    pub encoding: Encoding,
-    /// Sign with this material, or send unsigned.
-    pub signing: Option<&'a SigningMaterial>,
+    /// Signed, or sent unsigned.
+    pub signed: Option<Signed<'a>>,
     /// Encrypt every artifact to this certificate (DER).
     pub encrypt_to: Option<&'a [u8]>,
     /// `reporting-level` to include.
     pub reporting_level: Option<ReportingLevel>,
-    /// Signing time.
-    pub now: OffsetDateTime,
 }
 
-/// Builds the RPC output from conveyed information.
-pub(crate) fn package(info: &ConveyedInformation, p: &Packaging<'_>) -> Result<GetBootstrappingDataOutput, BuildError> {
-    let content_type = match p.encoding {
-        Encoding::Json => ContentType::ConveyedInfoJson,
-        Encoding::Xml => ContentType::ConveyedInfoXml,
+/// Builds the RPC output from prepared conveyed information.
+pub(crate) fn package(p: &Prepared, pk: &Packaging<'_>) -> Result<GetBootstrappingDataOutput, BuildError> {
+    let (mut ci, mut oc, mut ov, ci_inner) = match &pk.signed {
+        None => (wrap_unsigned(p.content_type, &p.payload)?, None, None, p.content_type.oid()),
+        Some(s) => (
+            s.conveyed.to_vec(),
+            Some(s.owner_certificate.to_vec()),
+            Some(s.ownership_voucher.to_vec()),
+            ID_SIGNED_DATA,
+        ),
     };
-    let payload = info.encode(p.encoding);
-    let (mut ci, mut oc, mut ov, ci_inner) = match p.signing {
-        None => (wrap_unsigned(content_type, &payload)?, None, None, content_type.oid()),
-        Some(m) => {
-            let options = SignOptions { certificates: IncludeCertificates::Leaf, signing_time: Some(p.now) };
-            let signed = sign(content_type, &payload, &m.signer, &options)?;
-            (signed, Some(m.owner_certificate.clone()), Some(m.ownership_voucher.clone()), ID_SIGNED_DATA)
-        }
-    };
-    if let Some(recipient) = p.encrypt_to {
-        ci = match p.signing {
+    if let Some(recipient) = pk.encrypt_to {
+        ci = match pk.signed {
             Some(_) => encrypt_to_certificate(recipient, ci_inner, &ci)?,
             // Unsigned: the EnvelopedData carries the conveyed-information payload itself.
-            None => encrypt_to_certificate(recipient, ci_inner, &payload)?,
+            None => encrypt_to_certificate(recipient, ci_inner, &p.payload)?,
         };
         oc = oc.map(|a| encrypt_to_certificate(recipient, ID_SIGNED_DATA, &a)).transpose()?;
         ov = ov.map(|a| encrypt_to_certificate(recipient, ID_SIGNED_DATA, &a)).transpose()?;
     }
-    let reporting_level = match info {
-        ConveyedInformation::Onboarding(_) => p.reporting_level,
-        ConveyedInformation::Redirect(_) => None,
-    };
     Ok(GetBootstrappingDataOutput {
-        reporting_level,
+        reporting_level: if p.onboarding { pk.reporting_level } else { None },
         conveyed_information: ci,
         owner_certificate: oc,
         ownership_voucher: ov,

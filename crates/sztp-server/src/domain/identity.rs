@@ -2,7 +2,9 @@
 //! the device type's IDevID anchors with the serial found by the type's rule, and/or HTTP Basic
 //! with serial and activation code. Both present: they must name the same serial.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use sztp_protocol::x509::{Certificate, PathOptions, validate_path};
 use sztp_store::{Device, DeviceType, Store, StoreError, TenantId};
@@ -10,6 +12,7 @@ use sztp_store::{Device, DeviceType, Store, StoreError, TenantId};
 use time::OffsetDateTime;
 
 use super::serial::extract_serial;
+use crate::cache::{Caches, TenantTypes};
 use crate::password::{Busy, Guard};
 
 /// Credentials a request carried.
@@ -76,40 +79,59 @@ impl From<Busy> for AuthFailure {
     }
 }
 
+/// Where authentication looks things up: the store, the password-check bounds and the caches.
+#[derive(Clone, Copy)]
+pub(crate) struct Authority<'a> {
+    /// The store.
+    pub store: &'a Store,
+    /// Bounds on password checks.
+    pub guard: &'a Guard,
+    /// Device types, validated chains and verified activation codes.
+    pub caches: &'a Caches,
+}
+
 /// Authenticates the device behind `presented` within `tenant`. A password attempt spends a
 /// token of the source's budget, which only a success gives back.
 pub(crate) async fn authenticate(
-    store: &Store,
-    guard: &Guard,
+    auth: Authority<'_>,
     tenant: TenantId,
     presented: &Presented<'_>,
     now: OffsetDateTime,
 ) -> Result<AuthenticatedDevice, AuthFailure> {
+    let Authority { store, guard, caches } = auth;
     let chain = match presented.chain {
-        Some(ders) if !ders.is_empty() => Some(parse_chain(ders)?),
+        Some(ders) if !ders.is_empty() => Some((parse_chain(ders)?, chain_digest(ders))),
         _ => None,
     };
     match (&presented.basic, chain) {
         (None, None) => Err(AuthFailure::NoCredentials),
         (Some((user, pass)), chain) => {
-            let attempt = guard.budget.attempt(presented.source).map_err(AuthFailure::Throttled)?;
             let found = store.device_with_type(tenant, user).await?;
-            let Some((device, device_type)) = found.filter(|(d, _)| d.enabled) else {
-                guard.verifier.burn(pass).await?;
-                return Err(AuthFailure::UnknownDevice(user.clone()));
-            };
-            let Some(hash) = device.activation_code_hash.as_deref() else {
-                guard.verifier.burn(pass).await?;
-                return Err(AuthFailure::BadPassword(user.clone()));
-            };
-            if !guard.verifier.verify(pass, hash).await? {
-                return Err(AuthFailure::BadPassword(user.clone()));
+            let known = found.as_ref().filter(|(d, _)| d.enabled).and_then(|(d, _)| d.activation_code_hash.as_deref());
+            // A code verified recently against the same stored hash needs no argon2id again.
+            let cached = known.is_some_and(|hash| caches.credentials.verified(tenant, user, hash, pass));
+            if !cached {
+                let attempt = guard.budget.attempt(presented.source).map_err(AuthFailure::Throttled)?;
+                let Some((device, _)) = found.as_ref().filter(|(d, _)| d.enabled) else {
+                    guard.verifier.burn(pass).await?;
+                    return Err(AuthFailure::UnknownDevice(user.clone()));
+                };
+                let Some(hash) = device.activation_code_hash.as_deref() else {
+                    guard.verifier.burn(pass).await?;
+                    return Err(AuthFailure::BadPassword(user.clone()));
+                };
+                if !guard.verifier.verify(pass, hash).await? {
+                    return Err(AuthFailure::BadPassword(user.clone()));
+                }
+                guard.budget.refund(attempt);
+                caches.credentials.remember(tenant, user, hash, pass);
             }
-            guard.budget.refund(attempt);
+            let Some((device, device_type)) = found else { return Err(AuthFailure::UnknownDevice(user.clone())) };
             let client_cert = match chain {
                 None => None,
-                Some((leaf, rest)) => {
-                    validate_for_type(store, tenant, &device_type, &leaf, &rest, now).await?;
+                Some(((leaf, rest), digest)) => {
+                    let types = tenant_types(store, caches, tenant).await?;
+                    validate_for_type(caches, &types, tenant, &device_type, (&leaf, &rest, &digest), now)?;
                     let cert_serial = extract_serial(&leaf, &device_type.serial_rule).unwrap_or_default();
                     if &cert_serial != user {
                         return Err(AuthFailure::SerialMismatch { cert: cert_serial, basic: user.clone() });
@@ -119,13 +141,14 @@ pub(crate) async fn authenticate(
             };
             Ok(AuthenticatedDevice { serial: user.clone(), device, device_type, client_cert })
         }
-        (None, Some((leaf, rest))) => {
+        (None, Some(((leaf, rest), digest))) => {
+            let types = tenant_types(store, caches, tenant).await?;
             let mut reasons = Vec::new();
-            for device_type in store.list_device_types(tenant).await? {
+            for device_type in &types.types {
                 if device_type.trust_bag.is_none() {
                     continue;
                 }
-                if let Err(e) = validate_for_type(store, tenant, &device_type, &leaf, &rest, now).await {
+                if let Err(e) = validate_for_type(caches, &types, tenant, device_type, (&leaf, &rest, &digest), now) {
                     reasons.push(format!("{}: {e}", device_type.name));
                     continue;
                 }
@@ -159,12 +182,51 @@ fn parse_chain(ders: &[Vec<u8>]) -> Result<(Certificate, Vec<Certificate>), Auth
     Ok((leaf, certs.collect()))
 }
 
-async fn validate_for_type(
-    store: &Store,
+/// SHA-256 over the chain as sent (each certificate length-prefixed, so no two chains collide).
+fn chain_digest(ders: &[Vec<u8>]) -> [u8; 32] {
+    let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    for der in ders {
+        ctx.update(&(der.len() as u64).to_be_bytes());
+        ctx.update(der);
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}
+
+/// The tenant's device types with their anchors parsed: cached, else read.
+async fn tenant_types(store: &Store, caches: &Caches, tenant: TenantId) -> Result<Arc<TenantTypes>, StoreError> {
+    let generation = caches.generation();
+    if let Some(found) = caches.types.get(generation, &tenant) {
+        return Ok(found);
+    }
+    let types = store.list_device_types(tenant).await?;
+    let mut anchors = HashMap::new();
+    for bag_name in types.iter().filter_map(|t| t.trust_bag.as_deref()) {
+        if anchors.contains_key(bag_name) {
+            continue;
+        }
+        let parsed = store.get_trust_bag(tenant, bag_name).await?.map(|bag| {
+            Arc::new(bag.certificates_der.iter().filter_map(|d| Certificate::from_der(d).ok()).collect::<Vec<_>>())
+        });
+        anchors.insert(bag_name.to_owned(), parsed);
+    }
+    let loaded = Arc::new(TenantTypes { types, anchors });
+    caches.types.insert(generation, tenant, loaded.clone());
+    Ok(loaded)
+}
+
+/// A client chain as parsed, with its digest.
+type Chain<'a> = (&'a Certificate, &'a [Certificate], &'a [u8; 32]);
+
+/// Validates the chain to the device type's anchors, unless it was validated for this type
+/// recently (under the same configuration, and every certificate in it is still valid).
+fn validate_for_type(
+    caches: &Caches,
+    types: &TenantTypes,
     tenant: TenantId,
     device_type: &DeviceType,
-    leaf: &Certificate,
-    intermediates: &[Certificate],
+    (leaf, intermediates, digest): Chain<'_>,
     now: OffsetDateTime,
 ) -> Result<(), AuthFailure> {
     let Some(bag_name) = device_type.trust_bag.as_deref() else {
@@ -173,14 +235,20 @@ async fn validate_for_type(
             device_type.name
         )));
     };
-    let bag = store.get_trust_bag(tenant, bag_name).await?.ok_or_else(|| {
-        AuthFailure::BadCertificate(format!(
+    let generation = caches.generation();
+    let key = (tenant, device_type.name.clone(), *digest);
+    if caches.chains.get(generation, &key).is_some_and(|until| now < until) {
+        return Ok(());
+    }
+    let Some(Some(anchors)) = types.anchors.get(bag_name) else {
+        return Err(AuthFailure::BadCertificate(format!(
             "trust bag \"{bag_name}\" of device type \"{}\" does not exist",
             device_type.name
-        ))
-    })?;
-    let anchors = bag.certificates_der.iter().filter_map(|d| Certificate::from_der(d).ok()).collect::<Vec<_>>();
+        )));
+    };
     let options = PathOptions { time: Some(now), allow_sha1: device_type.allow_sha1, ..PathOptions::default() };
-    validate_path(leaf, intermediates, &anchors, &options).map_err(|e| AuthFailure::BadCertificate(e.to_string()))?;
+    validate_path(leaf, intermediates, anchors, &options).map_err(|e| AuthFailure::BadCertificate(e.to_string()))?;
+    let until = std::iter::once(leaf).chain(intermediates).map(|c| c.validity().1).min().unwrap_or(now);
+    caches.chains.insert(generation, key, until);
     Ok(())
 }

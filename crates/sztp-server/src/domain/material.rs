@@ -1,12 +1,14 @@
 //! Loading what signed data needs for one device: its voucher, its owner certificate chain and
 //! the owner's signing key (opened from the keystore).
 
+use std::sync::Arc;
+
 use sztp_protocol::cms::signer::Signer;
 use sztp_protocol::x509::load_certificates;
 use sztp_store::StoredVoucher;
 
 use super::Site;
-use super::conveyed::{BuildError, SigningMaterial, trust_anchor_cms};
+use super::conveyed::{BuildError, OwnerMaterial, trust_anchor_cms};
 use super::identity::AuthenticatedDevice;
 use super::keys;
 
@@ -32,15 +34,25 @@ pub(crate) async fn available(
     Ok(Some(Available { owner_certificate: owner, voucher }))
 }
 
-/// Opens the owner key and builds the signer and the two companion artifacts.
-pub(crate) async fn load(site: &Site<'_>, available: &Available) -> Result<SigningMaterial, LoadError> {
+/// The owner certificate `name` ready to sign: from the cache, else its key opened and its
+/// owner-certificate artifact built (and cached).
+pub(crate) async fn owner(site: &Site<'_>, name: &str) -> Result<Arc<OwnerMaterial>, LoadError> {
+    let generation = site.caches.generation();
+    let key = (site.tenant, name.to_owned());
+    if let Some(found) = site.caches.owners.get(generation, &key) {
+        return Ok(found);
+    }
+    let loaded = Arc::new(load(site, name).await?);
+    site.caches.owners.insert(generation, key, loaded.clone());
+    Ok(loaded)
+}
+
+async fn load(site: &Site<'_>, name: &str) -> Result<OwnerMaterial, LoadError> {
     let (store, tenant) = (site.store, site.tenant);
-    let owner = store.get_owner_certificate(tenant, &available.owner_certificate).await?.ok_or_else(|| {
-        BuildError::MissingSigningMaterial(format!(
-            "owner certificate \"{}\" does not exist",
-            available.owner_certificate
-        ))
-    })?;
+    let owner = store
+        .get_owner_certificate(tenant, name)
+        .await?
+        .ok_or_else(|| BuildError::MissingSigningMaterial(format!("owner certificate \"{name}\" does not exist")))?;
     let stored_key = store.get_key(tenant, &owner.key).await?.ok_or_else(|| {
         BuildError::MissingSigningMaterial(format!(
             "key \"{}\" of owner certificate \"{}\" does not exist",
@@ -52,11 +64,7 @@ pub(crate) async fn load(site: &Site<'_>, available: &Available) -> Result<Signi
     let chain = load_certificates(owner.cert_chain_pem.as_bytes())
         .map_err(|e| BuildError::BadConfiguration(format!("owner certificate \"{}\": {e}", owner.name)))?;
     let signer = Signer::new(&pkcs8, chain)?;
-    Ok(SigningMaterial {
-        signer,
-        owner_certificate: trust_anchor_cms(&owner.cert_chain_pem)?,
-        ownership_voucher: available.voucher.cms_der.clone(),
-    })
+    Ok(OwnerMaterial { signer, owner_certificate: trust_anchor_cms(&owner.cert_chain_pem)? })
 }
 
 /// Why signing material could not be loaded.

@@ -29,4 +29,6 @@ pub(crate) struct Site<'a> {
     pub endpoint: &'a str,
     /// Whether the endpoint serves `/files/{name}`.
     pub serves_files: bool,
+    /// What need not be loaded again.
+    pub caches: &'a crate::cache::Caches,
 }

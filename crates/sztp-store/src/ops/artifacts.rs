@@ -83,7 +83,11 @@ impl Store {
         check_artifact(&a.name, &a.media_type, &a.sha256)?;
         let mut upload = self.begin_artifact_upload().await?;
         upload.write(&a.content).await?;
-        upload.finish(tenant, &a.name, &a.media_type, &a.sha256).await.map(|_| ())
+        let result = upload.finish(tenant, &a.name, &a.media_type, &a.sha256).await.map(|_| ());
+        if result.is_ok() {
+            self.config_changed();
+        }
+        result
     }
 
     /// Sets an artifact's media type, creating it empty if it does not exist; whether it did.
@@ -116,6 +120,7 @@ impl Store {
         };
         row.map_err(|e| owned_write_err(e, tenant, "artifact", name))?;
         txn.commit().await.map_err(db_err)?;
+        self.config_changed();
         Ok(existed)
     }
 
@@ -168,7 +173,11 @@ impl Store {
             touch_blob(&txn, row.blob_id).await?;
         }
         delete_owned::<artifact::Entity, _>(&txn, t, n, tenant, name, "artifact").await?;
-        txn.commit().await.map_err(db_err)
+        let result = txn.commit().await.map_err(db_err);
+        if result.is_ok() {
+            self.config_changed();
+        }
+        result
     }
 
     /// Deletes up to `batch` blobs that no artifact names and that were last touched before
@@ -277,6 +286,7 @@ impl ArtifactUpload {
             .await
             .map_err(|e| owned_write_err(e, tenant, "artifact", name))?;
         txn.commit().await.map_err(db_err)?;
+        store.config_changed();
         Ok(old.is_some())
     }
 }

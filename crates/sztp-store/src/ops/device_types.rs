@@ -75,6 +75,7 @@ impl Store {
             .exec_without_returning(&self.conn())
             .await
             .map_err(|e| owned_write_err(e, tenant, "device type", &t.name))?;
+        self.config_changed();
         Ok(())
     }
 
@@ -113,6 +114,7 @@ impl Store {
         if res.rows_affected == 0 {
             return Err(StoreError::NotFound { kind: "device type", name: name.to_owned() });
         }
+        self.config_changed();
         Ok(())
     }
 }

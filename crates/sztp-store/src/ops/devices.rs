@@ -86,11 +86,15 @@ impl Store {
             .on_conflict(upsert())
             .exec_without_returning(&self.conn())
             .await;
-        match res {
+        let result = match res {
             Ok(_) => Ok(()),
             Err(e) if is_fk_violation(&e) => Err(self.missing_parent(tenant, &d.device_type).await),
             Err(e) => Err(write_err(e, "device", &d.serial)),
+        };
+        if result.is_ok() {
+            self.config_changed();
         }
+        result
     }
 
     /// Names what a failed foreign key pointed at: the device type, or else the tenant.
@@ -148,6 +152,7 @@ impl Store {
                 })?;
         }
         txn.commit().await.map_err(db_err)?;
+        self.config_changed();
         Ok(results)
     }
 
@@ -195,7 +200,11 @@ impl Store {
     /// Deletes a device (its status, logs and voucher stay).
     pub async fn delete_device(&self, tenant: TenantId, serial: &str) -> Result<()> {
         let (t, s) = (device::Column::TenantId, device::Column::Serial);
-        delete_owned::<device::Entity, _>(&self.conn(), t, s, tenant, serial, "device").await
+        let result = delete_owned::<device::Entity, _>(&self.conn(), t, s, tenant, serial, "device").await;
+        if result.is_ok() {
+            self.config_changed();
+        }
+        result
     }
 
     /// Hot path: the device and its type, in two indexed reads.

@@ -142,9 +142,28 @@ impl Store {
     }
 
     pub(crate) fn endpoints_changed(&self) {
+        self.config_changed();
         match &self.tx {
             Some(tx) => tx.endpoints_changed.store(true, std::sync::atomic::Ordering::Relaxed),
             None => self.inner.endpoint_version.send_modify(|v| *v = v.wrapping_add(1)),
+        }
+    }
+
+    /// A counter moved after every committed configuration write made through this process
+    /// (any handle on this store): what was read under an older value may be stale. Writes by
+    /// other processes on the same database do not move it.
+    pub fn config_version(&self) -> u64 {
+        self.inner.config_version.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Configuration was written: moves [`Store::config_version`] now, or at the unit of work's
+    /// commit. Called after the write, so a reader never caches the old value under the new one.
+    pub(crate) fn config_changed(&self) {
+        match &self.tx {
+            Some(tx) => tx.config_changed.store(true, std::sync::atomic::Ordering::Relaxed),
+            None => {
+                self.inner.config_version.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ mod admins;
 mod artifacts;
 mod audit;
 mod bootstrap;
+mod bulk;
 mod device_types;
 mod devices;
 mod endpoints;

@@ -59,6 +59,7 @@ impl Store {
             .exec_without_returning(&self.conn())
             .await
             .map_err(|e| owned_write_err(e, tenant, "key", &k.name))?;
+        self.config_changed();
         Ok(())
     }
 
@@ -82,8 +83,13 @@ impl Store {
 
     /// Deletes a key.
     pub async fn delete_key(&self, tenant: TenantId, name: &str) -> Result<()> {
-        delete_owned::<key::Entity, _>(&self.conn(), key::Column::TenantId, key::Column::Name, tenant, name, "key")
-            .await
+        let result =
+            delete_owned::<key::Entity, _>(&self.conn(), key::Column::TenantId, key::Column::Name, tenant, name, "key")
+                .await;
+        if result.is_ok() {
+            self.config_changed();
+        }
+        result
     }
 
     /// Creates or replaces a trust bag and its certificates, in one transaction.
@@ -134,7 +140,11 @@ impl Store {
         for chunk in certs.chunks(200) {
             trust_bag_cert::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await.map_err(db_err)?;
         }
-        txn.commit().await.map_err(db_err)
+        let result = txn.commit().await.map_err(db_err);
+        if result.is_ok() {
+            self.config_changed();
+        }
+        result
     }
 
     /// The trust bag with this name and its certificates, in order.
@@ -206,7 +216,11 @@ impl Store {
             .await
             .map_err(db_err)?;
         trust_bag::Entity::delete_by_id(row.id).exec(&txn).await.map_err(db_err)?;
-        txn.commit().await.map_err(db_err)
+        let result = txn.commit().await.map_err(db_err);
+        if result.is_ok() {
+            self.config_changed();
+        }
+        result
     }
 
     /// Creates or replaces an owner certificate.
@@ -233,6 +247,7 @@ impl Store {
             .exec_without_returning(&self.conn())
             .await
             .map_err(|e| owned_write_err(e, tenant, "owner certificate", &oc.name))?;
+        self.config_changed();
         Ok(())
     }
 
@@ -256,7 +271,11 @@ impl Store {
     /// Deletes an owner certificate.
     pub async fn delete_owner_certificate(&self, tenant: TenantId, name: &str) -> Result<()> {
         let (t, n) = (owner_cert::Column::TenantId, owner_cert::Column::Name);
-        delete_owned::<owner_cert::Entity, _>(&self.conn(), t, n, tenant, name, "owner certificate").await
+        let result = delete_owned::<owner_cert::Entity, _>(&self.conn(), t, n, tenant, name, "owner certificate").await;
+        if result.is_ok() {
+            self.config_changed();
+        }
+        result
     }
 
     /// Creates or replaces the voucher of a device.
@@ -278,6 +297,7 @@ impl Store {
             .exec_without_returning(&self.conn())
             .await
             .map_err(|e| owned_write_err(e, tenant, "voucher", &v.serial))?;
+        self.config_changed();
         Ok(())
     }
 
@@ -326,6 +346,10 @@ impl Store {
     /// Deletes the voucher of a device.
     pub async fn delete_voucher(&self, tenant: TenantId, serial: &str) -> Result<()> {
         let (t, s) = (voucher::Column::TenantId, voucher::Column::Serial);
-        delete_owned::<voucher::Entity, _>(&self.conn(), t, s, tenant, serial, "voucher").await
+        let result = delete_owned::<voucher::Entity, _>(&self.conn(), t, s, tenant, serial, "voucher").await;
+        if result.is_ok() {
+            self.config_changed();
+        }
+        result
     }
 }

@@ -38,6 +38,7 @@ impl Store {
             .exec_without_returning(&self.conn())
             .await
             .map_err(|e| owned_write_err(e, tenant, "response", &r.name))?;
+        self.config_changed();
         Ok(())
     }
 
@@ -61,6 +62,10 @@ impl Store {
     /// Deletes a response (rules naming it then match nothing).
     pub async fn delete_response(&self, tenant: TenantId, name: &str) -> Result<()> {
         let (t, n) = (response::Column::TenantId, response::Column::Name);
-        delete_owned::<response::Entity, _>(&self.conn(), t, n, tenant, name, "response").await
+        let result = delete_owned::<response::Entity, _>(&self.conn(), t, n, tenant, name, "response").await;
+        if result.is_ok() {
+            self.config_changed();
+        }
+        result
     }
 }

@@ -115,6 +115,7 @@ impl Store {
         if endpoints > 0 {
             self.endpoints_changed();
         }
+        self.config_changed();
         Ok(())
     }
 }

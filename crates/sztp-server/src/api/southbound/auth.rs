@@ -12,7 +12,7 @@ use tracing::{info, warn};
 
 use super::Southbound;
 use crate::audit::Principal;
-use crate::domain::identity::{AuthFailure, AuthenticatedDevice, Presented, authenticate};
+use crate::domain::identity::{AuthFailure, AuthenticatedDevice, Authority, Presented, authenticate};
 use crate::domain::request_log::RequestLog;
 use crate::listen::PeerInfo;
 use crate::restconf::ErrorReply;
@@ -71,7 +71,8 @@ async fn device(state: &Southbound, parts: &Parts, encoding: Encoding) -> Result
         source: peer.remote.ip(),
     };
     let app = &state.app;
-    match authenticate(app.store(), app.guard(), state.tenant, &presented, OffsetDateTime::now_utc()).await {
+    let authority = Authority { store: app.store(), guard: app.guard(), caches: app.caches() };
+    match authenticate(authority, state.tenant, &presented, OffsetDateTime::now_utc()).await {
         Ok(device) => Ok(DeviceCall { device, peer, log: request_log(parts) }),
         Err(AuthFailure::Store(e)) => Err(ErrorReply::internal(encoding, &e, "internal error; see the server log")),
         Err(AuthFailure::Throttled(wait)) => Err(ErrorReply::too_many_attempts(encoding, wait)),

@@ -58,6 +58,7 @@ impl Southbound {
             tenant: self.tenant,
             endpoint: &self.endpoint,
             serves_files: self.files,
+            caches: self.app.caches(),
         }
     }
 }
