@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use sztp_store::{AuditRecord, BootstrapEvent, Store, StoreError};
+use sztp_store::{AuditRecord, BootstrapEvent, RequestRecords, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most requests whose records go into one transaction.
@@ -64,14 +64,9 @@ async fn run(store: Store, mut queue: mpsc::Receiver<Job>) {
     }
 }
 
-/// Every job's records in one unit of work.
+/// Every job's records in one transaction.
 async fn write(store: &Store, jobs: &[Job]) -> Result<(), StoreError> {
-    let uow = store.begin().await?;
-    for job in jobs {
-        for event in &job.events {
-            uow.record_bootstrap(event).await?;
-        }
-        uow.append_audit(&job.record).await?;
-    }
-    uow.commit().await
+    let records: Vec<RequestRecords<'_>> =
+        jobs.iter().map(|job| RequestRecords { events: &job.events, audit: &job.record }).collect();
+    store.record_requests(&records).await
 }

@@ -18,6 +18,6 @@ mod unit_of_work;
 pub use codec::MAX_PAGE_SIZE;
 pub use error::{Result, StoreError};
 pub use model::*;
-pub use ops::{ARTIFACT_CHUNK, ArtifactReader, ArtifactUpload, Pruned};
+pub use ops::{ARTIFACT_CHUNK, ArtifactReader, ArtifactUpload, Pruned, RequestRecords};
 pub use store::{OpenOptions, Store};
 pub use unit_of_work::UnitOfWork;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use sztp_protocol::codec::Encoding;
 use sztp_protocol::x509::Certificate;
-use sztp_store::{CompatProfile, DeviceType, Store, TenantId};
+use sztp_store::{CompatProfile, Device, DeviceType, Store, StoredVoucher, TenantId};
 
 use crate::domain::conveyed::{OwnerMaterial, Prepared};
 
@@ -109,6 +109,10 @@ pub(crate) struct ConveyedKey {
 /// Every cache of one server process.
 pub(crate) struct Caches {
     store: Store,
+    /// Devices with their types, per (tenant, serial); unknown serials are not kept.
+    pub devices: GenMap<(TenantId, String), Arc<(Device, DeviceType)>>,
+    /// Each device's voucher, or that it has none, per (tenant, serial).
+    pub vouchers: GenMap<(TenantId, String), Option<Arc<StoredVoucher>>>,
     /// Device types and parsed anchors, per tenant.
     pub types: GenMap<TenantId, Arc<TenantTypes>>,
     /// Client chains validated for a device type: (tenant, type, SHA-256 of the chain) → until
@@ -129,6 +133,8 @@ impl Caches {
     pub(crate) fn new(store: Store) -> Self {
         Caches {
             store,
+            devices: GenMap::new(32_768, MAX_AGE),
+            vouchers: GenMap::new(16_384, MAX_AGE),
             types: GenMap::new(1024, MAX_AGE),
             chains: GenMap::new(65_536, MAX_AGE),
             conveyed: GenMap::new(4096, MAX_AGE),

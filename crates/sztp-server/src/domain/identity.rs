@@ -106,7 +106,7 @@ pub(crate) async fn authenticate(
     match (&presented.basic, chain) {
         (None, None) => Err(AuthFailure::NoCredentials),
         (Some((user, pass)), chain) => {
-            let found = store.device_with_type(tenant, user).await?;
+            let found = device(store, caches, tenant, user).await?;
             let known = found.as_ref().filter(|(d, _)| d.enabled).and_then(|(d, _)| d.activation_code_hash.as_deref());
             // A code verified recently against the same stored hash needs no argon2id again.
             let cached = known.is_some_and(|hash| caches.credentials.verified(tenant, user, hash, pass));
@@ -156,7 +156,7 @@ pub(crate) async fn authenticate(
                     reasons.push(format!("{}: no serial number found by the type's rule", device_type.name));
                     continue;
                 };
-                match store.device_with_type(tenant, &serial).await? {
+                match device(store, caches, tenant, &serial).await? {
                     Some((device, dt)) if device.enabled && dt.name == device_type.name => {
                         return Ok(AuthenticatedDevice { serial, device, device_type: dt, client_cert: Some(leaf) });
                     }
@@ -192,6 +192,23 @@ fn chain_digest(ders: &[Vec<u8>]) -> [u8; 32] {
     let mut out = [0u8; 32];
     out.copy_from_slice(ctx.finish().as_ref());
     out
+}
+
+/// A device with its type: cached, else read (and cached if it exists).
+async fn device(
+    store: &Store,
+    caches: &Caches,
+    tenant: TenantId,
+    serial: &str,
+) -> Result<Option<(Device, DeviceType)>, StoreError> {
+    let generation = caches.generation();
+    let key = (tenant, serial.to_owned());
+    if let Some(found) = caches.devices.get(generation, &key) {
+        return Ok(Some((*found).clone()));
+    }
+    let Some(found) = store.device_with_type(tenant, serial).await? else { return Ok(None) };
+    caches.devices.insert(generation, key, Arc::new(found.clone()));
+    Ok(Some(found))
 }
 
 /// The tenant's device types with their anchors parsed: cached, else read.

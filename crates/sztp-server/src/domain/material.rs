@@ -18,7 +18,7 @@ pub(crate) struct Available {
     /// Name of the owner certificate (device's, else its type's).
     pub owner_certificate: String,
     /// The stored voucher.
-    pub voucher: StoredVoucher,
+    pub voucher: Arc<StoredVoucher>,
 }
 
 /// Finds the owner certificate name and voucher of a device; `None` when either is missing.
@@ -30,8 +30,17 @@ pub(crate) async fn available(
     else {
         return Ok(None);
     };
-    let Some(voucher) = site.store.get_voucher(site.tenant, &device.serial).await? else { return Ok(None) };
-    Ok(Some(Available { owner_certificate: owner, voucher }))
+    let generation = site.caches.generation();
+    let key = (site.tenant, device.serial.clone());
+    let voucher = match site.caches.vouchers.get(generation, &key) {
+        Some(cached) => cached,
+        None => {
+            let read = site.store.get_voucher(site.tenant, &device.serial).await?.map(Arc::new);
+            site.caches.vouchers.insert(generation, key, read.clone());
+            read
+        }
+    };
+    Ok(voucher.map(|voucher| Available { owner_certificate: owner, voucher }))
 }
 
 /// The owner certificate `name` ready to sign: from the cache, else its key opened and its

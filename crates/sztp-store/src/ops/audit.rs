@@ -42,26 +42,37 @@ fn audit_from_row(row: audit::Model) -> Result<(i64, AuditRecord)> {
     Ok((row.id, record))
 }
 
+/// The audit-log row of a record.
+pub(crate) fn audit_row(r: &AuditRecord) -> audit::ActiveModel {
+    audit::ActiveModel {
+        tenant_id: Set(r.tenant.0),
+        time: Set(micros(r.time)),
+        principal: Set(r.principal.as_deref().map(|p| clip(p, MAX_NAME_LEN))),
+        source: Set(clip(&r.source, MAX_NAME_LEN)),
+        api: Set(clip(&r.api, 64)),
+        method: Set(clip(&r.method, 16)),
+        path: Set(clip(&r.path, MAX_TEXT_LEN)),
+        status: Set(i32::from(r.status)),
+        ..Default::default()
+    }
+}
+
+/// An audit record (see [`Store::append_audit`]), written through `db` (a transaction the caller
+/// commits); `events`: also an outbox event.
+pub(crate) async fn write_audit<C: ConnectionTrait>(db: &C, r: &AuditRecord, events: bool) -> Result<()> {
+    audit::Entity::insert(audit_row(r)).exec_without_returning(db).await.map_err(db_err)?;
+    if events {
+        let payload = serde_json::to_value(r).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        enqueue(db, r.tenant, "audit", &payload).await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Appends an audit record and its "audit" outbox event, in one transaction.
     pub async fn append_audit(&self, r: &AuditRecord) -> Result<()> {
         let txn = self.conn().begin().await.map_err(db_err)?;
-        let row = audit::ActiveModel {
-            tenant_id: Set(r.tenant.0),
-            time: Set(micros(r.time)),
-            principal: Set(r.principal.as_deref().map(|p| clip(p, MAX_NAME_LEN))),
-            source: Set(clip(&r.source, MAX_NAME_LEN)),
-            api: Set(clip(&r.api, 64)),
-            method: Set(clip(&r.method, 16)),
-            path: Set(clip(&r.path, MAX_TEXT_LEN)),
-            status: Set(i32::from(r.status)),
-            ..Default::default()
-        };
-        audit::Entity::insert(row).exec_without_returning(&txn).await.map_err(db_err)?;
-        if self.events_enabled() {
-            let payload = serde_json::to_value(r).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            enqueue(&txn, r.tenant, "audit", &payload).await?;
-        }
+        write_audit(&txn, r, self.events_enabled()).await?;
         txn.commit().await.map_err(db_err)
     }
 

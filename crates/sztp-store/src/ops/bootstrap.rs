@@ -2,7 +2,9 @@
 //! an outbox event; plus the paged readers of those tables.
 
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
 use time::OffsetDateTime;
 
 use super::{MAX_TEXT_LEN, clip, clip_json};
@@ -39,98 +41,106 @@ fn status_from_row(row: device_status::Model) -> Result<DeviceStatus> {
     })
 }
 
+/// The bootstrapping-log row of an event.
+pub(crate) fn log_row(ev: &BootstrapEvent) -> Result<bootstrap_log::ActiveModel> {
+    let progress = ev.progress.as_ref();
+    Ok(bootstrap_log::ActiveModel {
+        tenant_id: Set(ev.tenant.0),
+        time: Set(micros(ev.time)),
+        serial: Set(ev.serial.as_deref().map(|s| clip(s, MAX_NAME_LEN))),
+        source: Set(clip(&ev.source, MAX_NAME_LEN)),
+        operation: Set(clip(&ev.operation, 64)),
+        status: Set(i32::from(ev.status)),
+        outcome: Set(clip(&ev.outcome, MAX_TEXT_LEN)),
+        progress_type: Set(progress.map(|p| clip(&p.progress_type, MAX_NAME_LEN))),
+        message: Set(progress.and_then(|p| p.message.as_deref()).map(|m| clip(m, MAX_TEXT_LEN))),
+        detail: Set(ev.detail.as_ref().map(|d| to_json(&clip_json(d), "log detail")).transpose()?),
+        ..Default::default()
+    })
+}
+
+/// Applies an event's change to its device's status (`ev.change`); nothing for an event without
+/// a serial number.
+pub(crate) async fn upsert_status<C: ConnectionTrait>(db: &C, ev: &BootstrapEvent) -> Result<()> {
+    let Some(serial) = ev.serial.as_deref().map(|s| clip(s, MAX_NAME_LEN)) else { return Ok(()) };
+    let time = micros(ev.time);
+    let change = &ev.change;
+    let stage = change.stage.as_deref().map(|s| clip(s, MAX_NAME_LEN));
+    let row = device_status::ActiveModel {
+        tenant_id: Set(ev.tenant.0),
+        serial: Set(serial),
+        first_seen: Set(Some(time)),
+        last_seen: Set(Some(time)),
+        attempts: Set(i64::from(change.attempt)),
+        stage: Set(stage.clone()),
+        last_error: Set(change.error.as_deref().map(|e| clip(e, MAX_TEXT_LEN))),
+        completed_at: Set(change.completed.then_some(time)),
+        ..Default::default()
+    };
+    use device_status::Column as C;
+    let mut on_conflict = OnConflict::columns([C::TenantId, C::Serial]);
+    on_conflict.update_column(C::LastSeen);
+    if change.attempt {
+        on_conflict.value(C::Attempts, Expr::col((device_status::Entity, C::Attempts)).add(1));
+    }
+    if stage.is_some() {
+        on_conflict.update_column(C::Stage);
+    }
+    if change.error.is_some() || change.restart {
+        on_conflict.update_column(C::LastError);
+    }
+    if change.completed || change.restart {
+        on_conflict.update_column(C::CompletedAt);
+    }
+    device_status::Entity::insert(row).on_conflict(on_conflict).exec_without_returning(db).await.map_err(db_err)?;
+    Ok(())
+}
+
+/// The rows of one southbound request (see [`Store::record_bootstrap`]), written through `db`
+/// (a transaction the caller commits); `events`: also an outbox event.
+pub(crate) async fn write_bootstrap<C: ConnectionTrait>(db: &C, ev: &BootstrapEvent, events: bool) -> Result<()> {
+    let log_id = bootstrap_log::Entity::insert(log_row(ev)?).exec(db).await.map_err(db_err)?.last_insert_id;
+    upsert_status(db, ev).await?;
+    if let (Some(p), Some(serial)) = (&ev.progress, ev.serial.as_deref()) {
+        let row = progress::ActiveModel {
+            tenant_id: Set(ev.tenant.0),
+            serial: Set(clip(serial, MAX_NAME_LEN)),
+            time: Set(micros(ev.time)),
+            log_id: Set(log_id),
+            progress_type: Set(clip(&p.progress_type, MAX_NAME_LEN)),
+            message: Set(p.message.as_deref().map(|m| clip(m, MAX_TEXT_LEN))),
+            ssh_host_keys: Set(p.ssh_host_keys.as_ref().map(|k| to_json(k, "SSH host keys")).transpose()?),
+            // Stored as a JSON list of base64 strings, inside the blob column.
+            trust_anchor_certs: Set(encode_cert_list(&p.trust_anchor_certs)?),
+            ..Default::default()
+        };
+        progress::Entity::insert(row).exec_without_returning(db).await.map_err(db_err)?;
+    }
+    if events {
+        let mut payload = serde_json::to_value(ev).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+        if let Some(obj) = payload.as_object_mut() {
+            obj.insert("log_id".into(), log_id.into());
+        }
+        let event = outbox::ActiveModel {
+            tenant_id: Set(ev.tenant.0),
+            time: Set(micros(ev.time)),
+            topic: Set("bootstrap".into()),
+            payload: Set(to_json(&payload, "event payload")?),
+            delivered_at: Set(None),
+            ..Default::default()
+        };
+        outbox::Entity::insert(event).exec_without_returning(db).await.map_err(db_err)?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Records one southbound request durably, in ONE transaction (or inside the caller's unit of
     /// work): a bootstrapping-log row; for a known serial number, the device status change
     /// (`ev.change`) and the progress report; and a "bootstrap" outbox event.
     pub async fn record_bootstrap(&self, ev: &BootstrapEvent) -> Result<()> {
-        let time = micros(ev.time);
-        let serial = ev.serial.as_deref().map(|s| clip(s, MAX_NAME_LEN));
-        let progress_type = ev.progress.as_ref().map(|p| clip(&p.progress_type, MAX_NAME_LEN));
-        let message = ev.progress.as_ref().and_then(|p| p.message.as_deref()).map(|m| clip(m, MAX_TEXT_LEN));
         let txn = self.conn().begin().await.map_err(db_err)?;
-        let log = bootstrap_log::ActiveModel {
-            tenant_id: Set(ev.tenant.0),
-            time: Set(time),
-            serial: Set(serial.clone()),
-            source: Set(clip(&ev.source, MAX_NAME_LEN)),
-            operation: Set(clip(&ev.operation, 64)),
-            status: Set(i32::from(ev.status)),
-            outcome: Set(clip(&ev.outcome, MAX_TEXT_LEN)),
-            progress_type: Set(progress_type.clone()),
-            message: Set(message.clone()),
-            detail: Set(ev.detail.as_ref().map(|d| to_json(&clip_json(d), "log detail")).transpose()?),
-            ..Default::default()
-        };
-        let log_id = bootstrap_log::Entity::insert(log).exec(&txn).await.map_err(db_err)?.last_insert_id;
-
-        if let Some(serial) = &serial {
-            let change = &ev.change;
-            let stage = change.stage.as_deref().map(|s| clip(s, MAX_NAME_LEN));
-            let row = device_status::ActiveModel {
-                tenant_id: Set(ev.tenant.0),
-                serial: Set(serial.clone()),
-                first_seen: Set(Some(time)),
-                last_seen: Set(Some(time)),
-                attempts: Set(i64::from(change.attempt)),
-                stage: Set(stage.clone()),
-                last_error: Set(change.error.as_deref().map(|e| clip(e, MAX_TEXT_LEN))),
-                completed_at: Set(change.completed.then_some(time)),
-                ..Default::default()
-            };
-            use device_status::Column as C;
-            let mut on_conflict = OnConflict::columns([C::TenantId, C::Serial]);
-            on_conflict.update_column(C::LastSeen);
-            if change.attempt {
-                on_conflict.value(C::Attempts, Expr::col((device_status::Entity, C::Attempts)).add(1));
-            }
-            if stage.is_some() {
-                on_conflict.update_column(C::Stage);
-            }
-            if change.error.is_some() || change.restart {
-                on_conflict.update_column(C::LastError);
-            }
-            if change.completed || change.restart {
-                on_conflict.update_column(C::CompletedAt);
-            }
-            device_status::Entity::insert(row)
-                .on_conflict(on_conflict)
-                .exec_without_returning(&txn)
-                .await
-                .map_err(db_err)?;
-
-            if let (Some(p), Some(progress_type)) = (&ev.progress, progress_type) {
-                let row = progress::ActiveModel {
-                    tenant_id: Set(ev.tenant.0),
-                    serial: Set(serial.clone()),
-                    time: Set(time),
-                    log_id: Set(log_id),
-                    progress_type: Set(progress_type),
-                    message: Set(message),
-                    ssh_host_keys: Set(p.ssh_host_keys.as_ref().map(|k| to_json(k, "SSH host keys")).transpose()?),
-                    // Stored as a JSON list of base64 strings, inside the blob column.
-                    trust_anchor_certs: Set(encode_cert_list(&p.trust_anchor_certs)?),
-                    ..Default::default()
-                };
-                progress::Entity::insert(row).exec_without_returning(&txn).await.map_err(db_err)?;
-            }
-        }
-
-        if self.events_enabled() {
-            let mut payload = serde_json::to_value(ev).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
-            if let Some(obj) = payload.as_object_mut() {
-                obj.insert("log_id".into(), log_id.into());
-            }
-            let event = outbox::ActiveModel {
-                tenant_id: Set(ev.tenant.0),
-                time: Set(time),
-                topic: Set("bootstrap".into()),
-                payload: Set(to_json(&payload, "event payload")?),
-                delivered_at: Set(None),
-                ..Default::default()
-            };
-            outbox::Entity::insert(event).exec_without_returning(&txn).await.map_err(db_err)?;
-        }
+        write_bootstrap(&txn, ev, self.events_enabled()).await?;
         txn.commit().await.map_err(db_err)
     }
 

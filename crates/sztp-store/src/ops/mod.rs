@@ -9,11 +9,13 @@ mod device_types;
 mod devices;
 mod endpoints;
 mod pki;
+mod requests;
 mod responses;
 mod retention;
 mod tenants;
 
 pub use artifacts::{ARTIFACT_CHUNK, ArtifactReader, ArtifactUpload};
+pub use requests::RequestRecords;
 pub use retention::Pruned;
 
 /// Cuts a string to at most `max` characters, for log columns fed by untrusted peers.

@@ -245,3 +245,43 @@ pub(crate) async fn old_log_records_are_pruned_in_batches(store: &Store) {
     assert_eq!(pruned.outbox, 2);
     assert_eq!(store.outbox_pending(100).await.unwrap().len(), pending.len() - 2);
 }
+
+/// Many requests' records in one group come out as if each had been written alone: every log row
+/// in order, each device's status with every attempt counted, progress reports, audit records.
+pub(crate) async fn grouped_request_records_match_one_by_one(store: &Store) {
+    let sn = Some("SN-1");
+    let first = [event(sn, 0, GBD, None)];
+    let second = [event(sn, 1, RP, Some(("bootstrap-initiated", None))), event(Some("SN-2"), 1, GBD, None)];
+    let third = [event(sn, 2, GBD, None), event(sn, 3, RP, Some(("bootstrap-complete", Some("done"))))];
+    let nobody = [event(None, 4, GBD, None)];
+    let audits = [audit(0, 200), audit(1, 204), audit(2, 204), audit(4, 401)];
+    let records: Vec<RequestRecords<'_>> = [&first[..], &second[..], &third[..], &nobody[..]]
+        .into_iter()
+        .zip(&audits)
+        .map(|(events, audit)| RequestRecords { events, audit })
+        .collect();
+    store.record_requests(&records).await.unwrap();
+
+    let s = store.device_status(T, "SN-1").await.unwrap().unwrap();
+    assert_eq!((s.first_seen, s.last_seen, s.attempts), (Some(at(0)), Some(at(3)), 2));
+    assert_eq!((s.stage.as_deref(), s.completed_at), (Some("bootstrap-complete"), Some(at(3))));
+    assert_eq!(store.device_status(T, "SN-2").await.unwrap().unwrap().attempts, 1);
+    let reports = store.progress_reports(T, "SN-1").await.unwrap();
+    let types: Vec<_> = reports.iter().map(|(_, r)| r.progress_type.as_str()).collect();
+    assert_eq!(types, ["bootstrap-initiated", "bootstrap-complete"]);
+    let log = store.bootstrap_log(T, &all()).await.unwrap();
+    let rows: Vec<_> = log.iter().map(|e| (e.time, e.serial.as_deref(), e.operation.as_str())).collect();
+    assert_eq!(
+        rows,
+        [
+            (at(0), sn, GBD),
+            (at(1), sn, RP),
+            (at(1), Some("SN-2"), GBD),
+            (at(2), sn, GBD),
+            (at(3), sn, RP),
+            (at(4), None, GBD)
+        ]
+    );
+    assert_eq!(log[4].progress_type.as_deref(), Some("bootstrap-complete"));
+    assert_eq!(store.audit_log(T, &all()).await.unwrap().len(), 4);
+}

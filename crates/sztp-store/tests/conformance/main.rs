@@ -117,6 +117,7 @@ macro_rules! conformance {
                 logs::audit_records_are_logged_and_queued,
                 logs::outbox_delivers_each_event_once,
                 logs::concurrent_reports_count_every_attempt,
+                logs::grouped_request_records_match_one_by_one,
                 tenants::deleting_a_tenant_removes_everything_it_owns,
                 tenants::writes_racing_a_tenant_deletion_leave_nothing_behind,
                 uow::a_unit_of_work_commits_everything_or_nothing,

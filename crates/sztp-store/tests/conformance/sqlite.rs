@@ -94,3 +94,10 @@ async fn a_database_at_schema_1_is_migrated_to_the_latest_schema_on_open() {
     assert!(again.list_administrators().await.unwrap().is_empty());
     again.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn grouped_request_records_use_multi_row_inserts_without_events() {
+    // Without the outbox, groups take the multi-row path; it must record the same as one by one.
+    let store = Store::open("sqlite::memory:", &OpenOptions::default()).await.unwrap();
+    crate::logs::grouped_request_records_match_one_by_one(&store).await;
+}
