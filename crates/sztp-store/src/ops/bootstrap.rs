@@ -96,24 +96,30 @@ pub(crate) async fn upsert_status<C: ConnectionTrait>(db: &C, ev: &BootstrapEven
     Ok(())
 }
 
+/// The progress-report row of an event whose log row has id `log_id`; none for an event without
+/// a report or a serial number.
+pub(crate) fn progress_row(ev: &BootstrapEvent, log_id: i64) -> Result<Option<progress::ActiveModel>> {
+    let (Some(p), Some(serial)) = (&ev.progress, ev.serial.as_deref()) else { return Ok(None) };
+    Ok(Some(progress::ActiveModel {
+        tenant_id: Set(ev.tenant.0),
+        serial: Set(clip(serial, MAX_NAME_LEN)),
+        time: Set(micros(ev.time)),
+        log_id: Set(log_id),
+        progress_type: Set(clip(&p.progress_type, MAX_NAME_LEN)),
+        message: Set(p.message.as_deref().map(|m| clip(m, MAX_TEXT_LEN))),
+        ssh_host_keys: Set(p.ssh_host_keys.as_ref().map(|k| to_json(k, "SSH host keys")).transpose()?),
+        // Stored as a JSON list of base64 strings, inside the blob column.
+        trust_anchor_certs: Set(encode_cert_list(&p.trust_anchor_certs)?),
+        ..Default::default()
+    }))
+}
+
 /// The rows of one southbound request (see [`Store::record_bootstrap`]), written through `db`
 /// (a transaction the caller commits); `events`: also an outbox event.
 pub(crate) async fn write_bootstrap<C: ConnectionTrait>(db: &C, ev: &BootstrapEvent, events: bool) -> Result<()> {
     let log_id = bootstrap_log::Entity::insert(log_row(ev)?).exec(db).await.map_err(db_err)?.last_insert_id;
     upsert_status(db, ev).await?;
-    if let (Some(p), Some(serial)) = (&ev.progress, ev.serial.as_deref()) {
-        let row = progress::ActiveModel {
-            tenant_id: Set(ev.tenant.0),
-            serial: Set(clip(serial, MAX_NAME_LEN)),
-            time: Set(micros(ev.time)),
-            log_id: Set(log_id),
-            progress_type: Set(clip(&p.progress_type, MAX_NAME_LEN)),
-            message: Set(p.message.as_deref().map(|m| clip(m, MAX_TEXT_LEN))),
-            ssh_host_keys: Set(p.ssh_host_keys.as_ref().map(|k| to_json(k, "SSH host keys")).transpose()?),
-            // Stored as a JSON list of base64 strings, inside the blob column.
-            trust_anchor_certs: Set(encode_cert_list(&p.trust_anchor_certs)?),
-            ..Default::default()
-        };
+    if let Some(row) = progress_row(ev, log_id)? {
         progress::Entity::insert(row).exec_without_returning(db).await.map_err(db_err)?;
     }
     if events {

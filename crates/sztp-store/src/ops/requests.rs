@@ -1,12 +1,12 @@
-//! Grouped request records: the bootstrapping-log rows and audit records of many requests in one
-//! transaction, written straight into it (no savepoint per record) and, where no row id is
-//! needed, as multi-row inserts, so a group costs one commit and few statements.
+//! Grouped request records: the bootstrapping-log rows, progress reports and audit records of many
+//! requests in one transaction, written straight into it (no savepoint per record) as multi-row
+//! inserts, so a group costs one commit and about one statement per request.
 
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QuerySelect};
 
 use super::audit::{audit_row, write_audit};
-use super::bootstrap::{log_row, upsert_status, write_bootstrap};
-use crate::entity::logs::{audit, bootstrap_log};
+use super::bootstrap::{log_row, progress_row, upsert_status, write_bootstrap};
+use crate::entity::logs::{audit, bootstrap_log, progress};
 use crate::error::{Result, db_err};
 use crate::model::{AuditRecord, BootstrapEvent};
 use crate::store::Store;
@@ -48,32 +48,55 @@ impl Store {
     }
 }
 
-/// Progress reports need their log row's id, so they are written one by one; every other log
-/// row and every audit record goes into multi-row inserts.
+/// Log rows, progress reports and audit records go into multi-row inserts; device statuses are
+/// upserted one event at a time. Progress rows name their log row's id: on SQLite, which holds
+/// the one write lock for the whole transaction, ids are assigned here; elsewhere each log row
+/// with a report is inserted alone to learn its id.
 async fn write_grouped<C: ConnectionTrait>(db: &C, requests: &[RequestRecords<'_>]) -> Result<()> {
-    let mut logs = Vec::new();
+    let mut next_id = match db.get_database_backend() {
+        DbBackend::Sqlite => Some(next_log_id(db).await?),
+        _ => None,
+    };
+    let (mut logs, mut reports) = (Vec::new(), Vec::new());
     for event in requests.iter().flat_map(|r| r.events) {
-        if event.progress.is_some() {
-            write_bootstrap(db, event, false).await?;
-        } else {
-            logs.push(log_row(event)?);
-            upsert_status(db, event).await?;
+        match next_id.as_mut() {
+            Some(id) => {
+                let mut row = log_row(event)?;
+                row.id = Set(*id);
+                logs.push(row);
+                reports.extend(progress_row(event, *id)?);
+                *id += 1;
+                upsert_status(db, event).await?;
+            }
+            None if event.progress.is_some() => write_bootstrap(db, event, false).await?,
+            None => {
+                logs.push(log_row(event)?);
+                upsert_status(db, event).await?;
+            }
         }
     }
-    while !logs.is_empty() {
-        let rest = logs.split_off(logs.len().min(ROWS_PER_INSERT));
-        bootstrap_log::Entity::insert_many(std::mem::replace(&mut logs, rest))
-            .exec_without_returning(db)
-            .await
-            .map_err(db_err)?;
-    }
-    let mut audits: Vec<audit::ActiveModel> = requests.iter().map(|r| audit_row(r.audit)).collect();
-    while !audits.is_empty() {
-        let rest = audits.split_off(audits.len().min(ROWS_PER_INSERT));
-        audit::Entity::insert_many(std::mem::replace(&mut audits, rest))
-            .exec_without_returning(db)
-            .await
-            .map_err(db_err)?;
+    insert_all::<bootstrap_log::Entity, _>(db, logs).await?;
+    insert_all::<progress::Entity, _>(db, reports).await?;
+    insert_all::<audit::Entity, _>(db, requests.iter().map(|r| audit_row(r.audit)).collect()).await
+}
+
+/// The id the next bootstrapping-log row gets.
+async fn next_log_id<C: ConnectionTrait>(db: &C) -> Result<i64> {
+    let max: Option<Option<i64>> = bootstrap_log::Entity::find()
+        .select_only()
+        .column_as(bootstrap_log::Column::Id.max(), "max_id")
+        .into_tuple()
+        .one(db)
+        .await
+        .map_err(db_err)?;
+    Ok(max.flatten().unwrap_or(0) + 1)
+}
+
+/// Inserts `rows` in multi-row statements of at most [`ROWS_PER_INSERT`].
+async fn insert_all<E: EntityTrait, C: ConnectionTrait>(db: &C, mut rows: Vec<E::ActiveModel>) -> Result<()> {
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(ROWS_PER_INSERT));
+        E::insert_many(std::mem::replace(&mut rows, rest)).exec_without_returning(db).await.map_err(db_err)?;
     }
     Ok(())
 }
