@@ -115,6 +115,9 @@ pub(crate) struct Caches {
     pub vouchers: GenMap<(TenantId, String), Option<Arc<StoredVoucher>>>,
     /// Device types and parsed anchors, per tenant.
     pub types: GenMap<TenantId, Arc<TenantTypes>>,
+    /// Client chains as parsed, by SHA-256 of the chain (one generation: parsing depends on
+    /// nothing configured).
+    pub parsed_chains: GenMap<[u8; 32], Arc<(Arc<Certificate>, Vec<Certificate>)>>,
     /// Client chains validated for a device type: (tenant, type, SHA-256 of the chain) → until
     /// when the validation holds (the earliest notAfter in the chain).
     pub chains: GenMap<(TenantId, String, [u8; 32]), time::OffsetDateTime>,
@@ -136,6 +139,7 @@ impl Caches {
             devices: GenMap::new(32_768, MAX_AGE),
             vouchers: GenMap::new(16_384, MAX_AGE),
             types: GenMap::new(1024, MAX_AGE),
+            parsed_chains: GenMap::new(4096, MAX_AGE),
             chains: GenMap::new(65_536, MAX_AGE),
             conveyed: GenMap::new(4096, MAX_AGE),
             owners: GenMap::new(1024, MAX_AGE),

@@ -36,7 +36,7 @@ pub(crate) struct AuthenticatedDevice {
     /// Its device type.
     pub device_type: DeviceType,
     /// The validated client certificate, if one was used.
-    pub client_cert: Option<Certificate>,
+    pub client_cert: Option<Arc<Certificate>>,
 }
 
 /// Why authentication failed. The device only ever sees one 401; this is for the logs.
@@ -100,7 +100,10 @@ pub(crate) async fn authenticate(
 ) -> Result<AuthenticatedDevice, AuthFailure> {
     let Authority { store, guard, caches } = auth;
     let chain = match presented.chain {
-        Some(ders) if !ders.is_empty() => Some((parse_chain(ders)?, chain_digest(ders))),
+        Some(ders) if !ders.is_empty() => {
+            let digest = chain_digest(ders);
+            Some((parsed_chain(caches, ders, &digest)?, digest))
+        }
         _ => None,
     };
     match (&presented.basic, chain) {
@@ -129,36 +132,39 @@ pub(crate) async fn authenticate(
             let Some((device, device_type)) = found else { return Err(AuthFailure::UnknownDevice(user.clone())) };
             let client_cert = match chain {
                 None => None,
-                Some(((leaf, rest), digest)) => {
+                Some((parsed, digest)) => {
+                    let (leaf, rest) = &*parsed;
                     let types = tenant_types(store, caches, tenant).await?;
-                    validate_for_type(caches, &types, tenant, &device_type, (&leaf, &rest, &digest), now)?;
-                    let cert_serial = extract_serial(&leaf, &device_type.serial_rule).unwrap_or_default();
+                    validate_for_type(caches, &types, tenant, &device_type, (leaf, rest, &digest), now)?;
+                    let cert_serial = extract_serial(leaf, &device_type.serial_rule).unwrap_or_default();
                     if &cert_serial != user {
                         return Err(AuthFailure::SerialMismatch { cert: cert_serial, basic: user.clone() });
                     }
-                    Some(leaf)
+                    Some(leaf.clone())
                 }
             };
             Ok(AuthenticatedDevice { serial: user.clone(), device, device_type, client_cert })
         }
-        (None, Some(((leaf, rest), digest))) => {
+        (None, Some((parsed, digest))) => {
+            let (leaf, rest) = &*parsed;
             let types = tenant_types(store, caches, tenant).await?;
             let mut reasons = Vec::new();
             for device_type in &types.types {
                 if device_type.trust_bag.is_none() {
                     continue;
                 }
-                if let Err(e) = validate_for_type(caches, &types, tenant, device_type, (&leaf, &rest, &digest), now) {
+                if let Err(e) = validate_for_type(caches, &types, tenant, device_type, (leaf, rest, &digest), now) {
                     reasons.push(format!("{}: {e}", device_type.name));
                     continue;
                 }
-                let Some(serial) = extract_serial(&leaf, &device_type.serial_rule) else {
+                let Some(serial) = extract_serial(leaf, &device_type.serial_rule) else {
                     reasons.push(format!("{}: no serial number found by the type's rule", device_type.name));
                     continue;
                 };
                 match device(store, caches, tenant, &serial).await? {
                     Some((device, dt)) if device.enabled && dt.name == device_type.name => {
-                        return Ok(AuthenticatedDevice { serial, device, device_type: dt, client_cert: Some(leaf) });
+                        let client_cert = Some(leaf.clone());
+                        return Ok(AuthenticatedDevice { serial, device, device_type: dt, client_cert });
                     }
                     _ => return Err(AuthFailure::UnknownDevice(serial)),
                 }
@@ -171,7 +177,15 @@ pub(crate) async fn authenticate(
     }
 }
 
-fn parse_chain(ders: &[Vec<u8>]) -> Result<(Certificate, Vec<Certificate>), AuthFailure> {
+/// A chain as parsed: the leaf (shared with the request's device) and the certificates above it.
+type ParsedChain = Arc<(Arc<Certificate>, Vec<Certificate>)>;
+
+/// The chain parsed: from the cache (by digest; parsing does not depend on configuration), else
+/// parsed now and kept.
+fn parsed_chain(caches: &Caches, ders: &[Vec<u8>], digest: &[u8; 32]) -> Result<ParsedChain, AuthFailure> {
+    if let Some(found) = caches.parsed_chains.get(1, digest) {
+        return Ok(found);
+    }
     let mut certs = ders
         .iter()
         .map(|d| Certificate::from_der(d))
@@ -179,7 +193,9 @@ fn parse_chain(ders: &[Vec<u8>]) -> Result<(Certificate, Vec<Certificate>), Auth
         .map_err(|e| AuthFailure::BadCertificate(e.to_string()))?
         .into_iter();
     let leaf = certs.next().ok_or_else(|| AuthFailure::BadCertificate("empty chain".into()))?;
-    Ok((leaf, certs.collect()))
+    let parsed = Arc::new((Arc::new(leaf), certs.collect()));
+    caches.parsed_chains.insert(1, *digest, parsed.clone());
+    Ok(parsed)
 }
 
 /// SHA-256 over the chain as sent (each certificate length-prefixed, so no two chains collide).

@@ -59,40 +59,72 @@ pub(crate) fn log_row(ev: &BootstrapEvent) -> Result<bootstrap_log::ActiveModel>
     })
 }
 
-/// Applies an event's change to its device's status (`ev.change`); nothing for an event without
-/// a serial number.
-pub(crate) async fn upsert_status<C: ConnectionTrait>(db: &C, ev: &BootstrapEvent) -> Result<()> {
-    let Some(serial) = ev.serial.as_deref().map(|s| clip(s, MAX_NAME_LEN)) else { return Ok(()) };
+/// Which status columns an event's change updates on a device already seen: events of the same
+/// shape can share one multi-row upsert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct StatusShape {
+    attempt: bool,
+    stage: bool,
+    error: bool,
+    completed: bool,
+}
+
+/// The device-status row an event inserts for a device not seen before, and the shape of its
+/// update of one seen before; none for an event without a serial number.
+pub(crate) fn status_row(ev: &BootstrapEvent) -> Option<(device_status::ActiveModel, StatusShape)> {
+    let serial = ev.serial.as_deref().map(|s| clip(s, MAX_NAME_LEN))?;
     let time = micros(ev.time);
     let change = &ev.change;
     let stage = change.stage.as_deref().map(|s| clip(s, MAX_NAME_LEN));
+    let shape = StatusShape {
+        attempt: change.attempt,
+        stage: stage.is_some(),
+        error: change.error.is_some() || change.restart,
+        completed: change.completed || change.restart,
+    };
     let row = device_status::ActiveModel {
         tenant_id: Set(ev.tenant.0),
         serial: Set(serial),
         first_seen: Set(Some(time)),
         last_seen: Set(Some(time)),
         attempts: Set(i64::from(change.attempt)),
-        stage: Set(stage.clone()),
+        stage: Set(stage),
         last_error: Set(change.error.as_deref().map(|e| clip(e, MAX_TEXT_LEN))),
         completed_at: Set(change.completed.then_some(time)),
         ..Default::default()
     };
+    Some((row, shape))
+}
+
+/// The update of a seen device's status, for events of one shape.
+pub(crate) fn status_update(shape: StatusShape) -> OnConflict {
     use device_status::Column as C;
     let mut on_conflict = OnConflict::columns([C::TenantId, C::Serial]);
     on_conflict.update_column(C::LastSeen);
-    if change.attempt {
+    if shape.attempt {
         on_conflict.value(C::Attempts, Expr::col((device_status::Entity, C::Attempts)).add(1));
     }
-    if stage.is_some() {
+    if shape.stage {
         on_conflict.update_column(C::Stage);
     }
-    if change.error.is_some() || change.restart {
+    if shape.error {
         on_conflict.update_column(C::LastError);
     }
-    if change.completed || change.restart {
+    if shape.completed {
         on_conflict.update_column(C::CompletedAt);
     }
-    device_status::Entity::insert(row).on_conflict(on_conflict).exec_without_returning(db).await.map_err(db_err)?;
+    on_conflict
+}
+
+/// Applies an event's change to its device's status (`ev.change`); nothing for an event without
+/// a serial number.
+pub(crate) async fn upsert_status<C: ConnectionTrait>(db: &C, ev: &BootstrapEvent) -> Result<()> {
+    let Some((row, shape)) = status_row(ev) else { return Ok(()) };
+    device_status::Entity::insert(row)
+        .on_conflict(status_update(shape))
+        .exec_without_returning(db)
+        .await
+        .map_err(db_err)?;
     Ok(())
 }
 

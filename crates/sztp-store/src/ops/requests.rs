@@ -5,8 +5,12 @@
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QuerySelect};
 
 use super::audit::{audit_row, write_audit};
-use super::bootstrap::{log_row, progress_row, upsert_status, write_bootstrap};
-use crate::entity::logs::{audit, bootstrap_log, progress};
+use std::collections::{BTreeMap, HashSet};
+
+use super::bootstrap::{StatusShape, log_row, progress_row, status_row, status_update, write_bootstrap};
+use super::clip;
+use crate::codec::MAX_NAME_LEN;
+use crate::entity::logs::{audit, bootstrap_log, device_status, progress};
 use crate::error::{Result, db_err};
 use crate::model::{AuditRecord, BootstrapEvent};
 use crate::store::Store;
@@ -48,8 +52,7 @@ impl Store {
     }
 }
 
-/// Log rows, progress reports and audit records go into multi-row inserts; device statuses are
-/// upserted one event at a time. Progress rows name their log row's id: on SQLite, which holds
+/// Log rows, progress reports, audit records and device statuses go into multi-row statements. Progress rows name their log row's id: on SQLite, which holds
 /// the one write lock for the whole transaction, ids are assigned here; elsewhere each log row
 /// with a report is inserted alone to learn its id.
 async fn write_grouped<C: ConnectionTrait>(db: &C, requests: &[RequestRecords<'_>]) -> Result<()> {
@@ -58,6 +61,7 @@ async fn write_grouped<C: ConnectionTrait>(db: &C, requests: &[RequestRecords<'_
         _ => None,
     };
     let (mut logs, mut reports) = (Vec::new(), Vec::new());
+    let mut statuses = Statuses::default();
     for event in requests.iter().flat_map(|r| r.events) {
         match next_id.as_mut() {
             Some(id) => {
@@ -66,18 +70,56 @@ async fn write_grouped<C: ConnectionTrait>(db: &C, requests: &[RequestRecords<'_
                 logs.push(row);
                 reports.extend(progress_row(event, *id)?);
                 *id += 1;
-                upsert_status(db, event).await?;
+                statuses.add(db, event).await?;
             }
             None if event.progress.is_some() => write_bootstrap(db, event, false).await?,
             None => {
                 logs.push(log_row(event)?);
-                upsert_status(db, event).await?;
+                statuses.add(db, event).await?;
             }
         }
     }
+    statuses.flush(db).await?;
     insert_all::<bootstrap_log::Entity, _>(db, logs).await?;
     insert_all::<progress::Entity, _>(db, reports).await?;
     insert_all::<audit::Entity, _>(db, requests.iter().map(|r| audit_row(r.audit)).collect()).await
+}
+
+/// Device-status upserts waiting to be written, one multi-row upsert per shape. Each device is
+/// in at most one of them: a device's second event first writes everything waiting, so its
+/// changes apply in order.
+#[derive(Default)]
+struct Statuses {
+    waiting: BTreeMap<StatusShape, Vec<device_status::ActiveModel>>,
+    devices: HashSet<(i64, String)>,
+}
+
+impl Statuses {
+    async fn add<C: ConnectionTrait>(&mut self, db: &C, event: &BootstrapEvent) -> Result<()> {
+        let Some((row, shape)) = status_row(event) else { return Ok(()) };
+        let device = (event.tenant.0, clip(event.serial.as_deref().unwrap_or_default(), MAX_NAME_LEN));
+        if self.devices.contains(&device) {
+            self.flush(db).await?;
+        }
+        self.devices.insert(device);
+        self.waiting.entry(shape).or_default().push(row);
+        Ok(())
+    }
+
+    async fn flush<C: ConnectionTrait>(&mut self, db: &C) -> Result<()> {
+        for (shape, mut rows) in std::mem::take(&mut self.waiting) {
+            while !rows.is_empty() {
+                let rest = rows.split_off(rows.len().min(ROWS_PER_INSERT));
+                device_status::Entity::insert_many(std::mem::replace(&mut rows, rest))
+                    .on_conflict(status_update(shape))
+                    .exec_without_returning(db)
+                    .await
+                    .map_err(db_err)?;
+            }
+        }
+        self.devices.clear();
+        Ok(())
+    }
 }
 
 /// The id the next bootstrapping-log row gets.
