@@ -73,3 +73,40 @@ async fn a_report_whose_commit_fails_is_a_500_not_a_204() {
     assert_eq!(status, 204, "the retry is stored");
     demo.stop().await;
 }
+
+/// Requests finishing together share a commit, yet each 204 still means its own report is stored:
+/// after a burst of concurrent reports from two devices, every one is in the log, in the device's
+/// progress, and counted in no more commits than there were requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reports_are_each_stored_before_their_204() {
+    const EACH: usize = 24;
+    let demo = Demo::start(2).await;
+    let before = demo.store.commit_count();
+    let mut tasks = tokio::task::JoinSet::new();
+    for serial in ["SN-0001", "SN-0002"] {
+        let client = demo.client(Some(serial));
+        for n in 0..EACH {
+            let (client, url) = (client.clone(), demo.url(PROGRESS));
+            let body = format!(
+                r#"{{"ietf-sztp-bootstrap-server:input":{{"progress-type":"informational","message":"{n}"}}}}"#
+            );
+            tasks.spawn(async move { post(&client, &url, None, Some(JSON), None, body).await.0 });
+        }
+    }
+    while let Some(status) = tasks.join_next().await {
+        assert_eq!(status.unwrap(), 204);
+    }
+    let commits = demo.store.commit_count() - before;
+    assert!((1..=2 * EACH as u64).contains(&commits), "{commits} commits for {} requests", 2 * EACH);
+    for serial in ["SN-0001", "SN-0002"] {
+        let reports = demo.store.progress_reports(TenantId::DEFAULT, serial).await.unwrap();
+        let mut messages: Vec<usize> =
+            reports.iter().map(|(_, r)| r.message.as_deref().unwrap().parse().unwrap()).collect();
+        messages.sort_unstable();
+        assert_eq!(messages, (0..EACH).collect::<Vec<_>>(), "{serial}: every report stored once");
+    }
+    let query = LogQuery { limit: 1_000, ..LogQuery::default() };
+    assert_eq!(demo.store.bootstrap_log(TenantId::DEFAULT, &query).await.unwrap().len(), 2 * EACH);
+    assert_eq!(demo.store.audit_log(TenantId::DEFAULT, &query).await.unwrap().len(), 2 * EACH);
+    demo.stop().await;
+}

@@ -110,7 +110,7 @@ pub(crate) struct ConveyedKey {
 pub(crate) struct Caches {
     store: Store,
     /// Devices with their types, per (tenant, serial); unknown serials are not kept.
-    pub devices: GenMap<(TenantId, String), Arc<(Device, DeviceType)>>,
+    pub devices: GenMap<(TenantId, String), (Arc<Device>, Arc<DeviceType>)>,
     /// Each device's voucher, or that it has none, per (tenant, serial).
     pub vouchers: GenMap<(TenantId, String), Option<Arc<StoredVoucher>>>,
     /// Device types and parsed anchors, per tenant.

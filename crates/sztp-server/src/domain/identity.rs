@@ -31,10 +31,10 @@ pub(crate) struct Presented<'a> {
 pub(crate) struct AuthenticatedDevice {
     /// Its serial number (the RESTCONF username).
     pub serial: String,
-    /// The device record.
-    pub device: Device,
-    /// Its device type.
-    pub device_type: DeviceType,
+    /// The device record (shared with the cache).
+    pub device: Arc<Device>,
+    /// Its device type (shared with the cache).
+    pub device_type: Arc<DeviceType>,
     /// The validated client certificate, if one was used.
     pub client_cert: Option<Arc<Certificate>>,
 }
@@ -216,14 +216,15 @@ async fn device(
     caches: &Caches,
     tenant: TenantId,
     serial: &str,
-) -> Result<Option<(Device, DeviceType)>, StoreError> {
+) -> Result<Option<(Arc<Device>, Arc<DeviceType>)>, StoreError> {
     let generation = caches.generation();
     let key = (tenant, serial.to_owned());
     if let Some(found) = caches.devices.get(generation, &key) {
-        return Ok(Some((*found).clone()));
+        return Ok(Some(found));
     }
-    let Some(found) = store.device_with_type(tenant, serial).await? else { return Ok(None) };
-    caches.devices.insert(generation, key, Arc::new(found.clone()));
+    let Some((device, device_type)) = store.device_with_type(tenant, serial).await? else { return Ok(None) };
+    let found = (Arc::new(device), Arc::new(device_type));
+    caches.devices.insert(generation, key, found.clone());
     Ok(Some(found))
 }
 
