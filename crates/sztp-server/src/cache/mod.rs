@@ -91,6 +91,10 @@ pub(crate) struct TenantTypes {
     pub anchors: HashMap<String, Option<Arc<Vec<Certificate>>>>,
 }
 
+/// A client chain as parsed: the leaf (shared with the request's device) and the certificates
+/// above it.
+pub(crate) type ParsedChain = Arc<(Arc<Certificate>, Vec<Certificate>)>;
+
 /// Which conveyed information a device gets: everything its content depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct ConveyedKey {
@@ -117,7 +121,7 @@ pub(crate) struct Caches {
     pub types: GenMap<TenantId, Arc<TenantTypes>>,
     /// Client chains as parsed, by SHA-256 of the chain (one generation: parsing depends on
     /// nothing configured).
-    pub parsed_chains: GenMap<[u8; 32], Arc<(Arc<Certificate>, Vec<Certificate>)>>,
+    pub parsed_chains: GenMap<[u8; 32], ParsedChain>,
     /// Client chains validated for a device type: (tenant, type, SHA-256 of the chain) → until
     /// when the validation holds (the earliest notAfter in the chain).
     pub chains: GenMap<(TenantId, String, [u8; 32]), time::OffsetDateTime>,

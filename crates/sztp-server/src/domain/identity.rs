@@ -12,7 +12,7 @@ use sztp_store::{Device, DeviceType, Store, StoreError, TenantId};
 use time::OffsetDateTime;
 
 use super::serial::extract_serial;
-use crate::cache::{Caches, TenantTypes};
+use crate::cache::{Caches, ParsedChain, TenantTypes};
 use crate::password::{Busy, Guard};
 
 /// Credentials a request carried.
@@ -176,9 +176,6 @@ pub(crate) async fn authenticate(
         }
     }
 }
-
-/// A chain as parsed: the leaf (shared with the request's device) and the certificates above it.
-type ParsedChain = Arc<(Arc<Certificate>, Vec<Certificate>)>;
 
 /// The chain parsed: from the cache (by digest; parsing does not depend on configuration), else
 /// parsed now and kept.
