@@ -1,5 +1,5 @@
 //! One audit record per authenticated request on every API: who, from where, method, path and
-//! outcome (requests nobody authenticated are only counted: [`crate::rejections`]). Committed before the response leaves, in one unit of work
+//! outcome (requests nobody authenticated are only counted: [`crate::rejections`]). Committed before the response leaves (in the group commit of [`crate::commits`]), in one transaction
 //! with the request's bootstrapping-log records, in the audit log of the endpoint's tenant (of
 //! the default tenant when the request deleted the endpoint's tenant).
 
