@@ -1,7 +1,8 @@
 //! One audit record per authenticated request on every API: who, from where, method, path and
-//! outcome (requests nobody authenticated are only counted: [`crate::rejections`]). Committed before the response leaves (in the group commit of [`crate::commits`]), in one transaction
-//! with the request's bootstrapping-log records, in the audit log of the endpoint's tenant (of
-//! the default tenant when the request deleted the endpoint's tenant).
+//! outcome (requests nobody authenticated are only counted: [`crate::rejections`]). Committed
+//! before the response leaves, with the request's bootstrapping-log records in one transaction
+//! (the group commit of [`crate::commits`]), in the audit log of the endpoint's tenant (of the
+//! default tenant when the request deleted the endpoint's tenant).
 
 use axum::Router;
 use axum::extract::{Request, State};
