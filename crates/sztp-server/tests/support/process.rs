@@ -186,6 +186,17 @@ pub async fn stored_messages(url: &str) -> std::collections::BTreeSet<String> {
     reports.into_iter().filter_map(|(_, r)| r.message).collect()
 }
 
+/// The `hw-model` of every get-bootstrapping-data of SN-0001 in the bootstrapping log of the
+/// database at `url`, read with the store itself.
+pub async fn logged_hw_models(url: &str) -> std::collections::BTreeSet<String> {
+    use sztp_store::{LogQuery, OpenOptions, Store, TenantId};
+    let store = Store::open(url, &OpenOptions::default()).await.expect("the database opens");
+    let query = LogQuery { serial: Some("SN-0001".into()), limit: 1_000, ..LogQuery::default() };
+    let log = store.bootstrap_log(TenantId::DEFAULT, &query).await.expect("bootstrapping log");
+    store.close().await.expect("close");
+    log.into_iter().filter_map(|e| e.detail.and_then(|d| d["hw-model"].as_str().map(str::to_owned))).collect()
+}
+
 impl Drop for Quickstart {
     fn drop(&mut self) {
         let _ = self.child.kill();
